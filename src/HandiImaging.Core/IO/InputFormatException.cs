@@ -1,0 +1,34 @@
+using System;
+
+namespace HandiImaging.Core.IO
+{
+    /// <summary>
+    /// Bad input in a file the user supplied. The message always names the file, and the line (or row) and
+    /// field when they are known, so an admin can open the file and fix it.
+    /// </summary>
+    public sealed class InputFormatException : Exception
+    {
+        public InputFormatException(string file, long? line, string? field, string problem, Exception? inner = null)
+            : base(Compose(file, line, field, problem), inner)
+        {
+            File = file;
+            Line = line;
+            Field = field;
+            Problem = problem;
+        }
+
+        public string File { get; }
+        public long? Line { get; }
+        public string? Field { get; }
+        public string Problem { get; }
+
+        /// <summary>"file, line 12, field 'Date': problem" — the location parts that are known.</summary>
+        public static string Compose(string file, long? line, string? field, string problem)
+        {
+            var where = file;
+            if (line.HasValue) where += $", line {line.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            if (!string.IsNullOrEmpty(field)) where += $", field '{field}'";
+            return $"{where}: {problem}";
+        }
+    }
+}
