@@ -10,9 +10,14 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @(
         'module/formats/HandiImaging.Cohort.Format.ps1xml'
+        'module/formats/HandiImaging.Failures.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Test-NhsNumber'
+        'ConvertFrom-IngestFailure'
+        'Add-IngestFailure'
+        'Get-IngestFailure'
+        'Update-IngestFailure'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -134,62 +134,94 @@ namespace HandiImaging.Core.Failures
             return null;
         }
 
-        /// <summary>Adds or updates a row for every failure, in one locked, atomic write.</summary>
-        public IngestFailureLedgerChange Add(IEnumerable<IngestFailure> failures, DateTime today, CancellationToken cancellationToken = default) =>
-            Change(rows => Merge(rows, failures, today.Date), write: true, cancellationToken);
+        /// <summary>
+        /// Adds or updates a row for every failure, in one locked, atomic write. <paramref name="confirm"/> (e.g.
+        /// ShouldProcess) sees the change before anything is written and can cancel it; it is not asked when
+        /// nothing would change.
+        /// </summary>
+        public IngestFailureLedgerChange Add(IEnumerable<IngestFailure> failures, DateTime today, CancellationToken cancellationToken = default,
+            Func<IngestFailureLedgerChange, bool>? confirm = null)
+        {
+            var list = failures as IReadOnlyCollection<IngestFailure> ?? new List<IngestFailure>(failures);
+            return Change(rows => Merge(rows, list, today.Date), write: true, cancellationToken, mustExist: false, confirm);
+        }
 
         /// <summary>What <see cref="Add"/> would do, without writing (and without the lock).</summary>
         public IngestFailureLedgerChange PlanAdd(IEnumerable<IngestFailure> failures, DateTime today) =>
-            Change(rows => Merge(rows, failures, today.Date), write: false, default);
+            Change(rows => Merge(rows, failures, today.Date), write: false, default, mustExist: false, null);
 
         /// <summary>Marks Open rows Resolved when their study is in <paramref name="sessions"/>; one locked, atomic write.</summary>
-        public IngestFailureLedgerChange Resolve(XnatSessionIndex sessions, DateTime today, CancellationToken cancellationToken = default) =>
-            Change(rows => ResolveRows(rows, sessions, today.Date), write: true, cancellationToken, mustExist: true);
+        public IngestFailureLedgerChange Resolve(XnatSessionIndex sessions, DateTime today, CancellationToken cancellationToken = default,
+            Func<IngestFailureLedgerChange, bool>? confirm = null) =>
+            Change(rows => ResolveRows(rows, sessions, today.Date), write: true, cancellationToken, mustExist: true, confirm);
 
         /// <summary>What <see cref="Resolve"/> would do, without writing.</summary>
         public IngestFailureLedgerChange PlanResolve(XnatSessionIndex sessions, DateTime today) =>
-            Change(rows => ResolveRows(rows, sessions, today.Date), write: false, default, mustExist: true);
+            Change(rows => ResolveRows(rows, sessions, today.Date), write: false, default, mustExist: true, null);
 
         private IngestFailureLedgerChange Change(Func<List<IngestFailureLedgerEntry>, IngestFailureLedgerChange> apply, bool write,
-            CancellationToken cancellationToken, bool mustExist = false)
+            CancellationToken cancellationToken, bool mustExist, Func<IngestFailureLedgerChange, bool>? confirm)
         {
             FileLock? held = null;
             try
             {
-                if (write)
+                // The lock file lives beside the ledger; a folder that does not exist yet is only created once the
+                // change is confirmed, so a declined (-WhatIf) run leaves no trace.
+                if (write && Directory.Exists(System.IO.Path.GetDirectoryName(Path))) held = Lock(cancellationToken);
+                var (rows, change, exists) = Compute(apply, mustExist);
+                var needsWrite = write && (change.Added + change.Updated + change.Resolved > 0 || !exists);
+                if (!needsWrite)
                 {
-                    try
-                    {
-                        held = FileLock.Acquire(Path, LockTimeout, cancellationToken);
-                    }
-                    catch (IOException ex)
-                    {
-                        throw new TimeoutException($"The failure ledger {Path} is in use by another run; nothing was changed. {ex.Message}", ex);
-                    }
+                    change.Planned = !write;
+                    return change;
                 }
-                // Read under the lock so no other run's rows are lost between our read and our write.
-                var exists = File.Exists(Path);
-                if (!exists && mustExist) throw new FileNotFoundException($"The failure ledger {Path} does not exist.", Path);
-                var rows = exists ? ReadFile(Path) : new List<IngestFailureLedgerEntry>();
-                var change = apply(rows);
-                change.LedgerPath = Path;
-                change.Total = rows.Count;
-                var open = 0;
-                foreach (var row in rows) if (row.Status == IngestFailureStatus.Open) open++;
-                change.Open = open;
-                change.Planned = !write;
-                var changedAnything = change.Added + change.Updated + change.Resolved > 0;
-                if (write && (changedAnything || !exists))
+                if (confirm != null && !confirm(change))
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    AtomicFile.WriteText(Path, writer => WriteRows(writer, rows));
+                    change.Planned = true;
+                    return change;
                 }
+                if (held == null)
+                {
+                    Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+                    held = Lock(cancellationToken);
+                    (rows, change, _) = Compute(apply, mustExist); // another run may have created the ledger meanwhile
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                AtomicFile.WriteText(Path, writer => WriteRows(writer, rows));
                 return change;
             }
             finally
             {
                 held?.Dispose();
             }
+        }
+
+        private FileLock Lock(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return FileLock.Acquire(Path, LockTimeout, cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                throw new TimeoutException($"The failure ledger {Path} is in use by another run; nothing was changed. {ex.Message}", ex);
+            }
+        }
+
+        /// <summary>Reads the ledger (under the caller's lock, so no other run's rows are lost) and applies the change.</summary>
+        private (List<IngestFailureLedgerEntry> Rows, IngestFailureLedgerChange Change, bool Exists) Compute(
+            Func<List<IngestFailureLedgerEntry>, IngestFailureLedgerChange> apply, bool mustExist)
+        {
+            var exists = File.Exists(Path);
+            if (!exists && mustExist) throw new FileNotFoundException($"The failure ledger {Path} does not exist.", Path);
+            var rows = exists ? ReadFile(Path) : new List<IngestFailureLedgerEntry>();
+            var change = apply(rows);
+            change.LedgerPath = Path;
+            change.Total = rows.Count;
+            var open = 0;
+            foreach (var row in rows) if (row.Status == IngestFailureStatus.Open) open++;
+            change.Open = open;
+            return (rows, change, exists);
         }
 
         // ---- rules ----------------------------------------------------------------------------------------------
