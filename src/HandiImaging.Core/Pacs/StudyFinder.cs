@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace HandiImaging.Core.Pacs
+{
+    /// <summary>
+    /// Runs a study query to completion. PACS cap C-FIND answers, often silently, so an answer that ended
+    /// early or reached the known cap is completed by splitting its date range (halving down to single days)
+    /// and merging, de-duplicated by StudyInstanceUID. Results stream out as they arrive.
+    /// </summary>
+    public sealed class StudyFinder
+    {
+        private readonly IStudyQueryExecutor _executor;
+        private readonly int _maxResultsPerQuery;
+        private readonly DateTime _earliest;
+        private readonly DateTime _latest;
+
+        /// <param name="executor">One association's worth of C-FIND.</param>
+        /// <param name="maxResultsPerQuery">The PACS's cap; an answer this long may be truncated (0 = none known).</param>
+        /// <param name="earliest">Where an open lower date bound is closed for splitting.</param>
+        /// <param name="latest">Where an open upper date bound is closed for splitting (normally today).</param>
+        public StudyFinder(IStudyQueryExecutor executor, int maxResultsPerQuery, DateTime earliest, DateTime latest)
+        {
+            _executor = executor;
+            _maxResultsPerQuery = maxResultsPerQuery;
+            _earliest = earliest.Date;
+            _latest = latest.Date;
+        }
+
+        /// <summary>Earliest date real studies can have, for closing open ranges.</summary>
+        public static readonly DateTime DefaultEarliest = new DateTime(1900, 1, 1);
+
+        /// <summary>Finds every study matching <paramref name="query"/>; returns how many distinct studies came out.</summary>
+        public async Task<int> FindAsync(StudyQuery query, Action<PacsStudy> onStudy, Action<string> onWarning, CancellationToken cancellationToken)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var emitted = 0;
+            await RunAsync(query).ConfigureAwait(false);
+            return emitted;
+
+            async Task RunAsync(StudyQuery q)
+            {
+                var received = 0;
+                var completeness = await _executor.QueryAsync(q, study =>
+                {
+                    received++;
+                    // A study without a UID cannot be de-duplicated; pass it on rather than lose it.
+                    if (study.StudyInstanceUid.Length == 0 || seen.Add(study.StudyInstanceUid))
+                    {
+                        emitted++;
+                        onStudy(study);
+                    }
+                }, cancellationToken).ConfigureAwait(false);
+
+                var truncated = completeness == QueryCompleteness.PossiblyTruncated
+                    || (_maxResultsPerQuery > 0 && received >= _maxResultsPerQuery);
+                if (!truncated) return;
+                if (!q.DateRange.CanSplit(_earliest, _latest))
+                {
+                    onWarning($"The PACS answer for {q} may still be truncated ({received} studies) and cannot be split further; some studies may be missing.");
+                    return;
+                }
+                foreach (var part in q.DateRange.Split(_earliest, _latest))
+                    await RunAsync(q with { DateRange = part }).ConfigureAwait(false);
+            }
+        }
+    }
+}
