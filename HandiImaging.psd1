@@ -10,8 +10,10 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @(
         'module/formats/HandiImaging.Cohort.Format.ps1xml'
+        'module/formats/HandiImaging.Pacs.Format.ps1xml'
     )
     CmdletsToExport      = @(
+        'New-PacsConnection'
         'Test-NhsNumber'
     )
     FunctionsToExport    = @()

@@ -37,6 +37,11 @@ $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
 if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }
 
+# `-File` hands `a,b` over as one string: accept comma-separated lists.
+$PesterPath = @($PesterPath -split ',' | Where-Object { $_ })
+$XunitProject = @($XunitProject -split ',' | Where-Object { $_ })
+$BenchCase = @($BenchCase -split ',' | Where-Object { $_ })
+
 $Root = $PSScriptRoot
 $ModuleBin = Join-Path $Root 'module/bin'
 $Configuration = 'Release'
@@ -124,7 +129,7 @@ function Invoke-Test {
         $json = Join-Path $results 'pester.json'
         Write-Host '== pester'
         # A fresh process: the module's DLL must not be loaded in the build's own process.
-        & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $Root 'build/Invoke-PesterSuite.ps1') -PesterManifest $manifest -Path $paths -ResultPath $json
+        & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $Root 'build/Invoke-PesterSuite.ps1') -PesterManifest $manifest -Path ($paths -join ',') -ResultPath $json
         if (Test-Path $json) {
             $p = Get-Content -LiteralPath $json -Raw | ConvertFrom-Json
             $suites.Add([pscustomobject]@{ Name = 'pester'; Passed = [int]$p.Passed; Failed = [int]$p.Failed + [int]$p.FailedBlocks; Note = $(if ($p.Skipped -or $p.NotRun) { "$($p.Skipped) skipped, $($p.NotRun) not run" } else { '' }) })
