@@ -16,13 +16,15 @@ namespace HandiImaging.Core.Pacs
         private readonly int _maxResultsPerQuery;
         private readonly DateTime _earliest;
         private readonly DateTime _latest;
+        private readonly bool _resolveModality;
 
         /// <param name="executor">One association's worth of C-FIND.</param>
         /// <param name="maxResultsPerQuery">The PACS's cap; an answer this long may be truncated (0 = none known).</param>
         /// <param name="earliest">Where an open lower date bound is closed for splitting.</param>
         /// <param name="latest">Where an open upper date bound is closed for splitting (normally today).</param>
-        public StudyFinder(IStudyQueryExecutor executor, int maxResultsPerQuery, DateTime earliest, DateTime latest)
+        public StudyFinder(IStudyQueryExecutor executor, int maxResultsPerQuery, DateTime earliest, DateTime latest, bool resolveModality = false)
         {
+            _resolveModality = resolveModality;
             _executor = executor;
             _maxResultsPerQuery = maxResultsPerQuery;
             _earliest = earliest.Date;
@@ -43,16 +45,28 @@ namespace HandiImaging.Core.Pacs
             async Task RunAsync(StudyQuery q)
             {
                 var received = 0;
+                // One association runs one C-FIND at a time, so modalities are resolved once the answer is in.
+                var unresolved = new List<PacsStudy>();
                 var completeness = await _executor.QueryAsync(q, study =>
                 {
                     received++;
                     // A study without a UID cannot be de-duplicated; pass it on rather than lose it.
-                    if (study.StudyInstanceUid.Length == 0 || seen.Add(study.StudyInstanceUid))
+                    if (study.StudyInstanceUid.Length != 0 && !seen.Add(study.StudyInstanceUid)) return;
+                    if (_resolveModality && study.ModalitiesInStudy.Count == 0 && study.StudyInstanceUid.Length != 0)
                     {
-                        emitted++;
-                        onStudy(study);
+                        unresolved.Add(study);
+                        return;
                     }
+                    emitted++;
+                    onStudy(study);
                 }, cancellationToken).ConfigureAwait(false);
+
+                foreach (var study in unresolved)
+                {
+                    var modalities = await _executor.QueryModalitiesAsync(study.StudyInstanceUid, cancellationToken).ConfigureAwait(false);
+                    emitted++;
+                    onStudy(study with { ModalitiesInStudy = modalities });
+                }
 
                 var truncated = completeness == QueryCompleteness.PossiblyTruncated
                     || (_maxResultsPerQuery > 0 && received >= _maxResultsPerQuery);

@@ -42,5 +42,8 @@ namespace HandiImaging.Core.Pacs
     public interface IStudyQueryExecutor : IDisposable
     {
         Task<QueryCompleteness> QueryAsync(StudyQuery query, Action<PacsStudy> onStudy, CancellationToken cancellationToken);
+
+        /// <summary>The distinct modalities of a study's series (a SERIES-level C-FIND), for PACS that do not return ModalitiesInStudy.</summary>
+        Task<IReadOnlyList<string>> QueryModalitiesAsync(string studyInstanceUid, CancellationToken cancellationToken);
     }
 }

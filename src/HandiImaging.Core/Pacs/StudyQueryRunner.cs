@@ -27,9 +27,11 @@ namespace HandiImaging.Core.Pacs
         private readonly int _workers;
         private readonly int _maxResultsPerQuery;
         private readonly DateTime _latest;
+        private readonly bool _resolveModality;
 
-        public StudyQueryRunner(Func<IStudyQueryExecutor> createExecutor, int workers, int maxResultsPerQuery, DateTime latest)
+        public StudyQueryRunner(Func<IStudyQueryExecutor> createExecutor, int workers, int maxResultsPerQuery, DateTime latest, bool resolveModality = false)
         {
+            _resolveModality = resolveModality;
             _createExecutor = createExecutor;
             _workers = Math.Max(1, workers);
             _maxResultsPerQuery = maxResultsPerQuery;
@@ -53,7 +55,7 @@ namespace HandiImaging.Core.Pacs
                     try
                     {
                         executor ??= _createExecutor();
-                        var finder = new StudyFinder(executor, _maxResultsPerQuery, StudyFinder.DefaultEarliest, _latest);
+                        var finder = new StudyFinder(executor, _maxResultsPerQuery, StudyFinder.DefaultEarliest, _latest, _resolveModality);
                         var count = await finder.FindAsync(query, s => sink.OnStudy(query, s), w => sink.OnWarning(query, w), cancellationToken).ConfigureAwait(false);
                         sink.OnCompleted(query, count);
                     }

@@ -38,6 +38,15 @@ namespace HandiImaging.Core.Tests.Pacs
             return Task.FromResult(truncated && !_silent ? QueryCompleteness.PossiblyTruncated : QueryCompleteness.Complete);
         }
 
+        public Dictionary<string, string[]> SeriesModalities = new();
+        public int ModalityQueries;
+
+        public Task<IReadOnlyList<string>> QueryModalitiesAsync(string studyInstanceUid, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref ModalityQueries);
+            return Task.FromResult<IReadOnlyList<string>>(SeriesModalities.TryGetValue(studyInstanceUid, out var m) ? m : Array.Empty<string>());
+        }
+
         public void Dispose() => Disposed = true;
     }
 
@@ -86,6 +95,27 @@ namespace HandiImaging.Core.Tests.Pacs
             await new StudyFinder(pacs, 100, StudyFinder.DefaultEarliest, Today).FindAsync(new StudyQuery(), found.Add, _ => { }, default);
             Assert.Equal(10, found.Count);
             Assert.Equal(1, pacs.Queries);
+        }
+
+        [Fact]
+        public async Task Missing_modalities_are_resolved_from_series_only_when_asked()
+        {
+            var studies = new List<PacsStudy>
+            {
+                new() { PatientId = "P1", StudyInstanceUid = "1.1", StudyDate = new DateTime(2024, 1, 1) },
+                new() { PatientId = "P1", StudyInstanceUid = "1.2", StudyDate = new DateTime(2024, 1, 2), ModalitiesInStudy = new[] { "MR" } },
+            };
+            var pacs = new CappedFakePacs(studies, 100, false) { SeriesModalities = { ["1.1"] = new[] { "CT", "PT" } } };
+            var plain = new List<PacsStudy>();
+            await new StudyFinder(pacs, 0, StudyFinder.DefaultEarliest, Today).FindAsync(new StudyQuery(), plain.Add, _ => { }, default);
+            Assert.Empty(plain.Single(s => s.StudyInstanceUid == "1.1").ModalitiesInStudy);
+            Assert.Equal(0, pacs.ModalityQueries);
+
+            var resolved = new List<PacsStudy>();
+            await new StudyFinder(pacs, 0, StudyFinder.DefaultEarliest, Today, resolveModality: true).FindAsync(new StudyQuery(), resolved.Add, _ => { }, default);
+            Assert.Equal(new[] { "CT", "PT" }, resolved.Single(s => s.StudyInstanceUid == "1.1").ModalitiesInStudy);
+            Assert.Equal(new[] { "MR" }, resolved.Single(s => s.StudyInstanceUid == "1.2").ModalitiesInStudy);
+            Assert.Equal(1, pacs.ModalityQueries); // only the study that lacked them
         }
 
         [Fact]
