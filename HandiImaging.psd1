@@ -13,8 +13,11 @@
         'module/formats/HandiImaging.Pacs.Format.ps1xml'
     )
     CmdletsToExport      = @(
+        'Find-PacsStudy'
         'New-PacsConnection'
+        'Send-PacsStudy'
         'Test-NhsNumber'
+        'Test-PacsConnection'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -31,6 +31,13 @@ namespace HandiImaging.Core.Pacs
             _latest = latest.Date;
         }
 
+        private static bool MatchesModality(PacsStudy study, string modality)
+        {
+            foreach (var m in study.ModalitiesInStudy)
+                if (string.Equals(m, modality, StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
+        }
+
         /// <summary>Earliest date real studies can have, for closing open ranges.</summary>
         public static readonly DateTime DefaultEarliest = new DateTime(1900, 1, 1);
 
@@ -42,6 +49,13 @@ namespace HandiImaging.Core.Pacs
             await RunAsync(query).ConfigureAwait(false);
             return emitted;
 
+            void Emit(StudyQuery q, PacsStudy study)
+            {
+                if (q.Modality != null && !MatchesModality(study, q.Modality)) return;
+                emitted++;
+                onStudy(study);
+            }
+
             async Task RunAsync(StudyQuery q)
             {
                 var received = 0;
@@ -52,20 +66,19 @@ namespace HandiImaging.Core.Pacs
                     received++;
                     // A study without a UID cannot be de-duplicated; pass it on rather than lose it.
                     if (study.StudyInstanceUid.Length != 0 && !seen.Add(study.StudyInstanceUid)) return;
-                    if (_resolveModality && study.ModalitiesInStudy.Count == 0 && study.StudyInstanceUid.Length != 0)
+                    // A modality filter needs the modalities too: some PACS ignore the ModalitiesInStudy key.
+                    if ((_resolveModality || q.Modality != null) && study.ModalitiesInStudy.Count == 0 && study.StudyInstanceUid.Length != 0)
                     {
                         unresolved.Add(study);
                         return;
                     }
-                    emitted++;
-                    onStudy(study);
+                    Emit(q, study);
                 }, cancellationToken).ConfigureAwait(false);
 
                 foreach (var study in unresolved)
                 {
                     var modalities = await _executor.QueryModalitiesAsync(study.StudyInstanceUid, cancellationToken).ConfigureAwait(false);
-                    emitted++;
-                    onStudy(study with { ModalitiesInStudy = modalities });
+                    Emit(q, study with { ModalitiesInStudy = modalities });
                 }
 
                 var truncated = completeness == QueryCompleteness.PossiblyTruncated

@@ -119,6 +119,23 @@ namespace HandiImaging.Core.Tests.Pacs
         }
 
         [Fact]
+        public async Task A_modality_filter_holds_even_when_the_PACS_ignores_the_key()
+        {
+            // The fake ignores Modality like dcmqrscp does; the finder filters by the resolved modalities.
+            var studies = new List<PacsStudy>
+            {
+                new() { PatientId = "P1", StudyInstanceUid = "1.1", StudyDate = new DateTime(2024, 1, 1) },
+                new() { PatientId = "P1", StudyInstanceUid = "1.2", StudyDate = new DateTime(2024, 1, 2), ModalitiesInStudy = new[] { "MR" } },
+                new() { PatientId = "P1", StudyInstanceUid = "1.3", StudyDate = new DateTime(2024, 1, 3), ModalitiesInStudy = new[] { "CT", "SR" } },
+            };
+            var pacs = new CappedFakePacs(studies, 100, false) { SeriesModalities = { ["1.1"] = new[] { "ct" } } };
+            var found = new List<PacsStudy>();
+            var count = await new StudyFinder(pacs, 0, StudyFinder.DefaultEarliest, Today).FindAsync(new StudyQuery { Modality = "CT" }, found.Add, _ => { }, default);
+            Assert.Equal(new[] { "1.1", "1.3" }, found.Select(s => s.StudyInstanceUid).OrderBy(u => u));
+            Assert.Equal(2, count);
+        }
+
+        [Fact]
         public async Task A_single_day_that_still_overflows_is_a_warning_not_a_loss_of_what_came()
         {
             var day = new DateTime(2024, 3, 4);
