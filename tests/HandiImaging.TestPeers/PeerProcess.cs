@@ -82,13 +82,42 @@ public sealed class PeerProcess : IAsyncDisposable
         return run.Log;
     }
 
-    /// <summary>Sends a POSIX signal (e.g. SIGSTOP to freeze a peer in a test).</summary>
-    public void Signal(PosixSignalNumber signal)
+    /// <summary>Sends a POSIX signal to any PID (e.g. SIGSTOP to freeze a peer in a test); a PID that is gone is ignored.</summary>
+    public static void SendSignal(int pid, PosixSignalNumber signal)
     {
-        if (!_process.HasExited && Kill(_process.Id, (int)signal) != 0)
+        const int NoSuchProcess = 3;
+        if (Kill(pid, (int)signal) != 0 && Marshal.GetLastPInvokeError() != NoSuchProcess)
         {
-            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
         }
+    }
+
+    /// <summary>Direct children of a process, from /proc (field 4 of /proc/PID/stat is the parent PID).</summary>
+    public static IReadOnlyList<int> ChildProcessIds(int parentPid)
+    {
+        var children = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                // The command name (field 2) is parenthesised and may hold spaces; fields after it are plain.
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) == parentPid)
+                {
+                    children.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // The process exited while we looked.
+            }
+        }
+        return children;
     }
 
     /// <summary>Stops the process: SIGTERM, wait up to <paramref name="grace"/>, then SIGKILL; always waits for exit.</summary>

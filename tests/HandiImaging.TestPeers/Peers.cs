@@ -58,10 +58,6 @@ public sealed record DcmqrscpPeerOptions
     public string AeTitle { get; init; } = "QRSCP";
     /// <summary>Move destinations the peer knows: AE title → port on 127.0.0.1.</summary>
     public IReadOnlyDictionary<string, int> MoveDestinations { get; init; } = new Dictionary<string, int>();
-    /// <summary>Calling AE titles allowed in; null = any (the "ANY" keyword). The loader AE "LOADER" is always allowed.</summary>
-    public IReadOnlyList<string>? AllowedCallingAeTitles { get; init; }
-    /// <summary>Serve associations in the main process (so killing the PID kills the association too).</summary>
-    public bool SingleProcess { get; init; }
     /// <summary>Generate the studies with dump2dcm rather than the C# Part-10 writer.</summary>
     public bool UseDump2Dcm { get; init; }
     public int MaxPduSize { get; init; } = 16384;
@@ -103,12 +99,8 @@ public sealed class DcmqrscpPeer : IAsyncDisposable
             var port = FreePorts.Next();
             var config = Path.Combine(root.Path, "dcmqrscp.cfg");
             await File.WriteAllTextAsync(config, Config(options, port, data));
-            var arguments = new List<string> { "-c", config };
-            if (options.SingleProcess)
-            {
-                arguments.Add("--single-process");
-            }
-            var process = PeerProcess.Start("dcmqrscp", arguments, root.Path);
+            // Default fork mode: --single-process serves one association and exits.
+            var process = PeerProcess.Start("dcmqrscp", new[] { "-c", config }, root.Path);
             var peer = new DcmqrscpPeer(root, process, port, options);
             try
             {
@@ -144,8 +136,15 @@ public sealed class DcmqrscpPeer : IAsyncDisposable
         CallingAeTitle = callingAeTitle,
     };
 
+    /// <summary>PIDs of the forked children, each serving one association (to kill a peer mid-query).</summary>
+    public IReadOnlyList<int> AssociationProcessIds() => PeerProcess.ChildProcessIds(Process.Pid);
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var child in AssociationProcessIds())
+        {
+            PeerProcess.SendSignal(child, PosixSignalNumber.Kill);
+        }
         await Process.DisposeAsync();
         _root.Dispose();
     }
@@ -155,23 +154,12 @@ public sealed class DcmqrscpPeer : IAsyncDisposable
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"NetworkTCPPort = {port}\nMaxPDUSize = {options.MaxPduSize}\nMaxAssociations = 16\n");
         text.Append("HostTable BEGIN\n");
-        text.Append("loader = (LOADER, 127.0.0.1, 1)\n");
         foreach (var (ae, destinationPort) in options.MoveDestinations)
         {
             text.Append(CultureInfo.InvariantCulture, $"{Symbol(ae)} = ({ae}, 127.0.0.1, {destinationPort})\n");
         }
-        foreach (var ae in options.AllowedCallingAeTitles ?? Array.Empty<string>())
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{Symbol(ae)} = ({ae}, 127.0.0.1, 1)\n");
-        }
-        if (options.AllowedCallingAeTitles != null)
-        {
-            var names = new[] { "loader" }.Concat(options.AllowedCallingAeTitles.Select(Symbol));
-            text.Append("callers = ").Append(string.Join(", ", names)).Append('\n');
-        }
         text.Append("HostTable END\nVendorTable BEGIN\nVendorTable END\nAETable BEGIN\n");
-        var access = options.AllowedCallingAeTitles == null ? "ANY" : "callers";
-        text.Append(CultureInfo.InvariantCulture, $"{options.AeTitle} {data} RW ({options.MaxStudies}, 1024mb) {access}\n");
+        text.Append(CultureInfo.InvariantCulture, $"{options.AeTitle} {data} RW ({options.MaxStudies}, 1024mb) ANY\n");
         text.Append("AETable END\n");
         return text.ToString();
     }
