@@ -11,12 +11,17 @@
     FormatsToProcess     = @(
         'module/formats/HandiImaging.Cohort.Format.ps1xml'
         'module/formats/HandiImaging.Failures.Format.ps1xml'
+        'module/formats/HandiImaging.Pacs.Format.ps1xml'
     )
     CmdletsToExport      = @(
-        'Test-NhsNumber'
-        'ConvertFrom-IngestFailure'
         'Add-IngestFailure'
+        'ConvertFrom-IngestFailure'
+        'Find-PacsStudy'
         'Get-IngestFailure'
+        'New-PacsConnection'
+        'Send-PacsStudy'
+        'Test-NhsNumber'
+        'Test-PacsConnection'
         'Update-IngestFailure'
     )
     FunctionsToExport    = @()
