@@ -113,6 +113,30 @@ namespace HandiImaging.Core.Tests.Failures
             Assert.False(File.Exists(LedgerPath));
         }
 
+        [Fact]
+        public void ADeclinedConfirmationWritesNothingNotEvenTheFolder()
+        {
+            var deep = Path.Combine(_dir, "new", "ledger.csv");
+            IngestFailureLedgerChange? seen = null;
+            var change = new IngestFailureLedger(deep).Add(new[] { F("1.1"), F("1.2") }, Q1, confirm: c => { seen = c; return false; });
+            Assert.True(change.Planned);
+            Assert.Equal(2, seen!.Added);
+            Assert.False(Directory.Exists(Path.GetDirectoryName(deep)));
+
+            var ledger = new IngestFailureLedger(LedgerPath);
+            ledger.Add(new[] { F("1.1") }, Q1);
+            var before = Directory.GetFiles(_dir).OrderBy(f => f).Select(File.ReadAllBytes).ToList();
+            Assert.True(ledger.Add(new[] { F("1.1"), F("1.3") }, Q2, confirm: c => { seen = c; return false; }).Planned);
+            Assert.Equal((1, 1), (seen.Added, seen.Updated));
+            Assert.True(ledger.Resolve(Sessions("1.1"), Q2, confirm: c => { seen = c; return false; }).Planned);
+            Assert.Equal(1, seen.Resolved);
+            Assert.Equal(before, Directory.GetFiles(_dir).OrderBy(f => f).Select(File.ReadAllBytes).ToList());
+            // Nothing to change: not asked, nothing written.
+            var asked = false;
+            Assert.Equal(0, ledger.Resolve(Sessions("9.9"), Q2, confirm: c => asked = true).Resolved);
+            Assert.False(asked);
+        }
+
         private string SessionFolder(params (string Name, string Content)[] files)
         {
             var folder = Path.Combine(_dir, "sessions");

@@ -171,3 +171,34 @@ namespace HandiImaging.Core.Tests.Failures
         }
     }
 }
+
+namespace HandiImaging.Core.Tests.Failures
+{
+    public class FailureDateTests
+    {
+        [Theory]
+        [InlineData("2020-01-02", "2020-01-02", true)]
+        [InlineData("20200102", "2020-01-02", true)]
+        [InlineData(" 20240229 ", "2024-02-29", true)]
+        [InlineData("20230229", "20230229", false)]
+        [InlineData("2023-02-29", "2023-02-29", false)]
+        [InlineData("2020-13-01", "2020-13-01", false)]
+        [InlineData("20200102103000.5", "2020-01-02", true)]
+        [InlineData("2020-01-02T10:30:00Z", "2020-01-02", true)]
+        [InlineData("03/04/2020", "03/04/2020", false)]
+        [InlineData("2020-1-2", "2020-1-2", false)]
+        [InlineData("", "", true)]
+        [InlineData("0000-01-01", "0000-01-01", false)]
+        public void OnlyIsoAndDicomDatesAreRead(string text, string expected, bool parsed)
+        {
+            foreach (var culture in new[] { "en-GB", "en-US", "de-DE" })
+            {
+                FailureTestData.InCulture(culture, () =>
+                {
+                    Assert.Equal(expected, FailureDate.Normalize(text, out var ok));
+                    Assert.Equal(parsed, ok);
+                });
+            }
+        }
+    }
+}
