@@ -24,8 +24,9 @@ namespace HandiImaging.Core.Failures
     /// objects under extra keys (skipped), numbers and other bare words (kept verbatim — Newtonsoft would read
     /// <c>0123</c> as octal), <c>null</c>, and single-quoted strings. A record that is broken is reported with
     /// the line it starts on; parsing resumes at the next record.</para>
-    /// <para>Bare pairs: a line with two or more pairs is one record; lines with a single pair accumulate into
-    /// one record until a blank line, a repeated key or another record shape.</para>
+    /// <para>Bare pairs: a line with two or more pairs is one record (a repeated key on the line starts the next
+    /// record); lines with a single pair accumulate into one record until a blank line, a repeated key or
+    /// another record shape.</para>
     /// <para>Push-based (<see cref="ParseLine"/> then <see cref="Complete"/>) so pipeline input given one line at
     /// a time parses exactly like a file; <see cref="Parse(TextReader, string)"/> streams a whole reader.</para>
     /// </remarks>
@@ -292,6 +293,16 @@ namespace HandiImaging.Core.Failures
                         case Tok.String:
                         case Tok.Word:
                             frame.Key = ClassifyKey();
+                            if (frame.Kind == FrameKind.Implicit && index == 0 && IsField(frame.Key) && (_rec.KnownKeys & (1 << ((int)frame.Key - 1))) != 0)
+                            {
+                                // Bare pairs of several records on one line: a repeated key starts the next record.
+                                var key = frame.Key;
+                                FinishImplicit();
+                                _rec.Reset(_lineNumber);
+                                _rec.TokensAfterOpen = true;
+                                _frames.Add(new Frame { Kind = FrameKind.Implicit, Expect = Expect.Colon, Key = key });
+                                return;
+                            }
                             frame.Expect = Expect.Colon;
                             _frames[index] = frame;
                             return;
@@ -536,6 +547,8 @@ namespace HandiImaging.Core.Failures
             var what = implicitRecord ? "the \"key\":value pairs on this line cannot be read: " : "the record cannot be read: ";
             _out.Add(new FailureReadItem<RawFailureRecord>(new InputFormatException(_source, b.StartLine, null, what + (b.Broken ?? "it is malformed") + where + ".")));
         }
+
+        private static bool IsField(Key key) => key != Key.Unknown && key != Key.Patient;
 
         private static string Clean(string? value) => value == null ? "" : value.Trim();
 

@@ -128,6 +128,15 @@ namespace HandiImaging.Core.Tests.Failures
         }
 
         [Fact]
+        public void SeveralBareRecordsOnOneLineSplitAtTheRepeatedKey()
+        {
+            var (records, errors) = ParseAll("\"accessionNumber\":\"1\" \"id\":\"H1\" \"accessionNumber\":\"2\" \"id\":\"H2\" \"studyInstanceUid\":\"1.2\" \"accessionNumber\":\"3\" \"id\":\"H3\"");
+            Assert.Empty(errors);
+            Assert.Equal(new[] { "1", "2", "3" }, records.Select(r => r.AccessionNumber));
+            Assert.Equal(new[] { "", "1.2", "" }, records.Select(r => r.StudyInstanceUid));
+        }
+
+        [Fact]
         public void BarePairsOnePerLineGroupByBlankLineOrRepeatedKey()
         {
             var text = "\"accessionNumber\": \"1\"\n\"id\": \"H1\"\n\"studyInstanceUid\": \"1.1\"\n\n" +
