@@ -1,0 +1,46 @@
+using HandiImaging.Core.Demo;
+using HandiImaging.Core.Summary;
+
+namespace HandiImaging.Bench;
+
+/// <summary>Merge-XnatSummary's core on generated quarters: generation and merge each in their own process.</summary>
+public static class SummaryBench
+{
+    private const string GenerateStep = "generate";
+    private const string MergeStep = "merge";
+
+    public static IEnumerable<BenchCase> Cases => new[]
+    {
+        Case("summary-a", 3_000, 22_000, "Merge-XnatSummary, 3,000 subjects / ~22,000 sessions (the real cohort)"),
+        Case("summary-b", 30_000, 220_000, "Merge-XnatSummary, 30,000 subjects / ~220,000 sessions"),
+        Case("summary-c", 30_000, 1_750_000, "Merge-XnatSummary, 30,000 subjects / ~1.75 million sessions"),
+    };
+
+    private static BenchCase Case(string name, int subjects, int sessions, string description) =>
+        new(name, description, new[] { GenerateStep, MergeStep }, (step, work) => step switch
+        {
+            GenerateStep => Generate(work, subjects, sessions),
+            MergeStep => Merge(work),
+            _ => throw new ArgumentException($"unknown step {step}"),
+        });
+
+    private static string Generate(string work, int subjects, int sessions)
+    {
+        var quarter = DemoQuarter.Generate(Path.Combine(work, "quarter"), new DemoQuarterOptions { Seed = 42, Subjects = subjects, Sessions = sessions });
+        quarter.WriteFailureCsv(Path.Combine(work, "failures.csv"));
+        return $"{quarter.SessionRows:N0} session rows, {quarter.Failures.Count:N0} failures";
+    }
+
+    private static string Merge(string work)
+    {
+        var quarter = Path.Combine(work, "quarter");
+        var output = Path.Combine(work, "summary.csv");
+        var result = XnatSummaryMerger.Merge(new XnatSummaryRequest(quarter, Path.Combine(quarter, DemoQuarter.ReferenceDateFile), output)
+        {
+            FailurePath = Path.Combine(work, "failures.csv"),
+        });
+        var slots = string.Join(" ", result.Sections.Select(s => $"{s.Name}={s.Slots}"));
+        return $"{result.SubjectCount:N0} subjects, {result.SessionCount:N0} sessions + {result.FailureCount:N0} failures, " +
+               $"{result.ColumnCount:N0} columns, {new FileInfo(output).Length / 1048576.0:F0} MB out; slots {slots}";
+    }
+}
