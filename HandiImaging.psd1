@@ -10,9 +10,11 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @(
         'module/formats/HandiImaging.Cohort.Format.ps1xml'
+        'module/formats/HandiImaging.Summary.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Test-NhsNumber'
+        'Merge-XnatSummary'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
