@@ -35,12 +35,22 @@ public static class SummaryBench
     {
         var quarter = Path.Combine(work, "quarter");
         var output = Path.Combine(work, "summary.csv");
+        // Phase boundaries from the progress reports: reading ends at "Sorting", sorting at "Writing".
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        double sortingAt = 0, writingAt = 0;
+        void Progress(SummaryProgress p)
+        {
+            if (sortingAt == 0 && p.Activity.StartsWith("Sorting", StringComparison.Ordinal)) sortingAt = watch.Elapsed.TotalSeconds;
+            if (writingAt == 0 && p.Activity.StartsWith("Writing", StringComparison.Ordinal)) writingAt = watch.Elapsed.TotalSeconds;
+        }
         var result = XnatSummaryMerger.Merge(new XnatSummaryRequest(quarter, Path.Combine(quarter, DemoQuarter.ReferenceDateFile), output)
         {
             FailurePath = Path.Combine(work, "failures.csv"),
-        });
+        }, null, Progress);
+        var total = watch.Elapsed.TotalSeconds;
         var slots = string.Join(" ", result.Sections.Select(s => $"{s.Name}={s.Slots}"));
-        return $"{result.SubjectCount:N0} subjects, {result.SessionCount:N0} sessions + {result.FailureCount:N0} failures, " +
-               $"{result.ColumnCount:N0} columns, {new FileInfo(output).Length / 1048576.0:F0} MB out; slots {slots}";
+        return $"read {sortingAt:F2} s, sort {writingAt - sortingAt:F2} s, write {total - writingAt:F2} s; " +
+               $"{result.SubjectCount:N0} subjects, {result.SessionCount:N0} sessions + {result.FailureCount:N0} failures, " +
+               $"{result.ColumnCount:N0} columns ({(long)result.SubjectCount * result.ColumnCount / 1e6:F1} M cells), {new FileInfo(output).Length / 1048576.0:F0} MB out; slots {slots}";
     }
 }

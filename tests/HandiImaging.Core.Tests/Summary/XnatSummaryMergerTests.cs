@@ -482,6 +482,30 @@ namespace HandiImaging.Core.Tests.Summary
             Assert.Equal("5 further warnings were counted but not listed.", warnings.Last().Problem);
         }
 
+        [Theory]
+        [InlineData("2020-02-29")]
+        [InlineData("2019-02-29")]
+        [InlineData("0000-01-01")]
+        [InlineData("0001-01-01")]
+        [InlineData("9999-12-31")]
+        [InlineData("2020-13-01")]
+        [InlineData("2020-00-10")]
+        [InlineData("2020-1-011")]
+        [InlineData("2020-01-0x")]
+        [InlineData(" 2020-01-01")]
+        [InlineData("2020-01-01 ")]
+        [InlineData("20200101")]
+        [InlineData("2020/01/01")]
+        public void The_fast_date_path_agrees_with_exact_parsing(string text)
+        {
+            foreach (var formats in new[] { new[] { "yyyy-MM-dd" }, new[] { "yyyy-MM-dd", "yyyyMMdd" } })
+            {
+                var expected = DateTime.TryParseExact(text.Trim(), formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date);
+                Assert.Equal(expected, XnatSummaryMerger.TryParseDay(text, formats, out var day));
+                if (expected) Assert.Equal(date, new DateTime(day * TimeSpan.TicksPerDay));
+            }
+        }
+
         [Fact]
         public void Progress_is_reported_up_to_completion()
         {
