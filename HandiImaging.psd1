@@ -10,11 +10,16 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @(
         'module/formats/HandiImaging.Cohort.Format.ps1xml'
+        'module/formats/HandiImaging.Pacs.Format.ps1xml'
         'module/formats/HandiImaging.Summary.Format.ps1xml'
     )
     CmdletsToExport      = @(
-        'Test-NhsNumber'
+        'Find-PacsStudy'
         'Merge-XnatSummary'
+        'New-PacsConnection'
+        'Send-PacsStudy'
+        'Test-NhsNumber'
+        'Test-PacsConnection'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -4,7 +4,8 @@
 #>
 param(
     [Parameter(Mandatory)] [string] $PesterManifest,
-    [Parameter(Mandatory)] [string[]] $Path,
+    # Comma-separated: -File cannot pass an array.
+    [Parameter(Mandatory)] [string] $Path,
     [Parameter(Mandatory)] [string] $ResultPath
 )
 $ErrorActionPreference = 'Stop'
@@ -12,7 +13,7 @@ if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }
 Import-Module $PesterManifest -Force
 
 $config = New-PesterConfiguration
-$config.Run.Path = $Path
+$config.Run.Path = @($Path -split ',')
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Normal'
 $config.Output.RenderMode = 'Plaintext'
