@@ -303,7 +303,7 @@ namespace HandiImaging.Core.Demo
                 var file = SessionFiles[type];
                 var day = StudyDay(reference);
                 var accession = NewAccession();
-                var row = new[] { subject, dateOverride ?? Iso(day), accession, Column4(file.Type, accession), Column5(file.Type, accession) };
+                var row = new[] { subject, dateOverride ?? Iso(day), accession, Column4(file.Type), Column5(file.Type, accession) };
                 Row(_sessionWriters[type], file.File, row);
 
                 // Failures: other studies of the same kind that PACS had but XNAT could not ingest.
@@ -319,7 +319,7 @@ namespace HandiImaging.Core.Demo
                 return row;
             }
 
-            private string Column4(string type, string accession) => type switch
+            private string Column4(string type) => type switch
             {
                 "MR" => _random.Pick(Scanners),
                 "CT" or "PET" or "DX" => NewUid(0),

@@ -17,8 +17,6 @@ namespace HandiImaging.Core.Summary
         private byte[] _current = Array.Empty<byte>();
         private int _used;
 
-        public long BytesUsed { get; private set; }
-
         /// <summary>Stores three values (null or empty = missing) and returns the record's handle.</summary>
         public long Append(string? a, string? b, string? c)
         {
@@ -30,11 +28,9 @@ namespace HandiImaging.Core.Summary
                 _used = 0;
             }
             var handle = ((long)(_chunks.Count - 1) << 32) | (uint)_used;
-            var start = _used;
             Put(a);
             Put(b);
             Put(c);
-            BytesUsed += _used - start;
             return handle;
         }
 
