@@ -192,7 +192,6 @@ namespace HandiImaging.Core.Summary
                 Delimiter = ",",
                 DetectDelimiter = false,
                 BadDataFound = badData,
-                MissingFieldFound = null,
             };
 
             private void Warn(string file, long? line, string problem)
