@@ -10,9 +10,16 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @(
         'module/formats/HandiImaging.Cohort.Format.ps1xml'
+        'module/formats/HandiImaging.Rules.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Test-NhsNumber'
+        'Import-Cohort'
+        'Update-Cohort'
+        'Import-StudyRule'
+        'Select-RelevantStudy'
+        'Export-StudyReview'
+        'Update-StudyRule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -75,6 +75,13 @@ namespace HandiImaging.Core.Cohort
                     continue;
                 }
                 seen[hospitalId] = row.Line;
+                // Deceased patients are not queried, so the rest of their row does not matter.
+                var nhs = nhsCol >= 0 ? row.Get(nhsCol).Trim() : "";
+                if (deceased != null && deceased.Contains(hospitalId, nhs))
+                {
+                    result.DeceasedCount++;
+                    continue;
+                }
 
                 if (!TryParseStatus(row.Get(statusCol), out var status))
                 {
@@ -100,12 +107,6 @@ namespace HandiImaging.Core.Cohort
                     continue;
                 }
 
-                var nhs = nhsCol >= 0 ? row.Get(nhsCol).Trim() : "";
-                if (deceased != null && deceased.Contains(hospitalId, nhs))
-                {
-                    result.DeceasedCount++;
-                    continue;
-                }
                 var valid = nhs.Length > 0 && NhsNumber.IsValid(nhs);
                 if (nhs.Length > 0 && !valid) result.InvalidNhsNumberCount++;
                 result.Patients.Add(new CohortPatient
@@ -156,7 +157,7 @@ namespace HandiImaging.Core.Cohort
         public static CohortUpdatePlan Update(string path, IEnumerable<string> queriedHospitalIds, DateTime asOf,
             Func<CohortUpdatePlan, bool>? confirm = null, TimeSpan? lockTimeout = null, CancellationToken cancellationToken = default)
         {
-            using var fileLock = FileLock.Acquire(path, lockTimeout ?? TimeSpan.FromSeconds(30), cancellationToken);
+            using var fileLock = LockedFile.Acquire(path, lockTimeout, cancellationToken);
             var table = CsvTable.Read(path);
             var idCol = table.Require("HospitalId", HospitalIdNames);
             var statusCol = table.Require("Status", StatusNames);

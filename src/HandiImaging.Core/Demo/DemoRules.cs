@@ -98,7 +98,7 @@ namespace HandiImaging.Core.Demo
             foreach (var unknown in UnknownDescriptions) taken.Add(unknown);
 
             // Near-duplicates ("X" and "X.") are distinct rules, so they count towards the totals.
-            var include = Take(includePool.Take(DentalAndSwallow.Length).Concat(Shuffled(includePool.Skip(DentalAndSwallow.Length), random)), includeCount - 2, taken);
+            var include = Take(includePool.Take(DentalAndSwallow.Length).Concat(Shuffled(includePool.Skip(DentalAndSwallow.Length), random)), includeCount - 1, taken);
             include.Add(include[3] + ".");
             taken.Add(include[include.Count - 1]);
             var exclude = Take(excludePool, excludeCount - 3, taken);
@@ -173,7 +173,9 @@ namespace HandiImaging.Core.Demo
         public static void WriteWorkbook(string path, DemoRuleList list) => AtomicFile.Write(path, stream => WriteWorkbook(stream, list), keepBackup: false);
 
         /// <summary>Writes the list as the clinicians' workbook into <paramref name="stream"/>.</summary>
-        public static void WriteWorkbook(Stream stream, DemoRuleList list)
+        public static void WriteWorkbook(Stream stream, DemoRuleList list) => Xlsx.WriteVia(stream, s => Build(s, list));
+
+        private static void Build(Stream stream, DemoRuleList list)
         {
             using var document = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook);
             var workbookPart = document.AddWorkbookPart();

@@ -98,7 +98,7 @@ namespace HandiImaging.Core.Rules
         /// <summary>Writes the review file atomically (.xlsx or .csv by extension); the previous file is kept as .bak.</summary>
         public static void Write(string path, IReadOnlyList<StudyReviewItem> items)
         {
-            if (StudyRuleFile.IsWorkbook(path)) AtomicFile.Write(path, stream => WriteWorkbook(stream, items));
+            if (StudyRuleFile.IsWorkbook(path)) AtomicFile.Write(path, stream => Xlsx.WriteVia(stream, s => WriteWorkbook(s, items)));
             else if (StudyRuleFile.IsCsv(path)) AtomicFile.WriteText(path, writer => WriteCsv(writer, items));
             else throw new ArgumentException($"{path}: a review file is .xlsx or .csv.", nameof(path));
         }

@@ -42,6 +42,23 @@ namespace HandiImaging.Core.Rules
     /// <summary>Small helpers over DocumentFormat.OpenXml for the rules workbook and the review workbook.</summary>
     internal static class Xlsx
     {
+        /// <summary>
+        /// OpenXml packages need a readable, seekable stream to write into; AtomicFile's temp stream is write-only,
+        /// so the workbook is built in memory and copied.
+        /// </summary>
+        public static void WriteVia(Stream target, Action<Stream> write)
+        {
+            if (target.CanRead && target.CanSeek && target.CanWrite)
+            {
+                write(target);
+                return;
+            }
+            using var memory = new MemoryStream();
+            write(memory);
+            memory.Position = 0;
+            memory.CopyTo(target);
+        }
+
         /// <summary>Opens a workbook for reading even while Excel has it open.</summary>
         public static SpreadsheetDocument OpenRead(string path, out Stream stream)
         {
