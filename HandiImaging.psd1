@@ -10,10 +10,15 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @(
         'module/formats/HandiImaging.Cohort.Format.ps1xml'
+        'module/formats/HandiImaging.Pacs.Format.ps1xml'
         'module/formats/HandiImaging.Rules.Format.ps1xml'
     )
     CmdletsToExport      = @(
+        'Find-PacsStudy'
+        'New-PacsConnection'
+        'Send-PacsStudy'
         'Test-NhsNumber'
+        'Test-PacsConnection'
         'Import-Cohort'
         'Update-Cohort'
         'Import-StudyRule'

@@ -1,0 +1,155 @@
+<#
+    A small real PACS for the demo and the Pester suites: dcmtk's dcmqrscp on 127.0.0.1 and a free port,
+    loaded with studies written as DICOM files (Secondary Capture, one tiny 8x8 image per series).
+    Needs the Debian package dcmtk (dcmqrscp, dump2dcm, storescu, echoscu).
+#>
+Set-StrictMode -Version 3.0
+
+function Get-FreeTcpPort {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function Assert-Dcmtk {
+    foreach ($tool in 'dcmqrscp', 'dump2dcm', 'storescu', 'echoscu') {
+        if (-not (Get-Command $tool -CommandType Application -ErrorAction SilentlyContinue)) {
+            throw "The demo PACS needs dcmtk's $tool. On Debian: apt-get install -y dcmtk"
+        }
+    }
+}
+
+function Invoke-Dcmtk([string] $Tool, [string[]] $Arguments) {
+    $output = & $Tool @Arguments 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "$Tool failed ($LASTEXITCODE): $($output -join "`n")" }
+}
+
+function Write-DemoDicomFile {
+    <# Writes one instance of a study as a DICOM file through dump2dcm (UTF-8 text, ISO_IR 192). #>
+    param([Parameter(Mandatory)] $Study, [int] $Series, [Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $WorkPath)
+    $modality = if ($Study.PSObject.Properties['Modality'] -and $Study.Modality) { $Study.Modality } else { 'OT' }
+    $pixels = (@('00') * 64) -join '\'
+    $dump = @"
+(0008,0005) CS [ISO_IR 192]
+(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]
+(0008,0018) UI [$($Study.StudyInstanceUid).$Series.1]
+(0008,0020) DA [$($Study.StudyDate)]
+(0008,0030) TM [120000]
+(0008,0050) SH [$($Study.AccessionNumber)]
+(0008,0060) CS [$modality]
+(0008,0064) CS [WSD]
+(0008,1030) LO [$($Study.StudyDescription)]
+(0010,0010) PN [$($Study.PatientName)]
+(0010,0020) LO [$($Study.PatientId)]
+(0020,000d) UI [$($Study.StudyInstanceUid)]
+(0020,000e) UI [$($Study.StudyInstanceUid).$Series]
+(0020,0010) SH [1]
+(0020,0011) IS [$Series]
+(0020,0013) IS [1]
+(0028,0002) US 1
+(0028,0004) CS [MONOCHROME2]
+(0028,0010) US 8
+(0028,0011) US 8
+(0028,0100) US 8
+(0028,0101) US 8
+(0028,0102) US 7
+(0028,0103) US 0
+(7fe0,0010) OB $pixels
+"@
+    $dumpFile = Join-Path $WorkPath ([IO.Path]::GetFileNameWithoutExtension($Path) + '.txt')
+    [IO.File]::WriteAllText($dumpFile, $dump, [Text.UTF8Encoding]::new($false))
+    Invoke-Dcmtk dump2dcm @('+te', $dumpFile, $Path)
+}
+
+function Start-DemoPacs {
+    <#
+    .SYNOPSIS
+        Starts dcmqrscp on 127.0.0.1 and a free port, loaded with the given studies.
+    .PARAMETER Study
+        Objects with PatientId, PatientName, StudyDate (yyyyMMdd), AccessionNumber, StudyDescription,
+        StudyInstanceUid and optionally Modality and SeriesCount.
+    .PARAMETER MoveDestination
+        Hashtable of AE title -> port on 127.0.0.1 that the PACS may send studies to (C-MOVE).
+    .OUTPUTS
+        An object with HostName, Port, AeTitle, Path and Process; stop it with Stop-DemoPacs.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Path,
+        [object[]] $Study = @(),
+        [string] $AeTitle = 'QRSCP',
+        [string[]] $CallingAeTitle = @('HANDI'),
+        [hashtable] $MoveDestination = @{}
+    )
+    Assert-Dcmtk
+    $env:TCP_NODELAY = '1'   # Debian's dcmtk leaves Nagle on: ~100 ms per exchange otherwise.
+    $root = New-Item -ItemType Directory -Path $Path -Force
+    $storage = New-Item -ItemType Directory -Path (Join-Path $root 'storage') -Force
+    $incoming = New-Item -ItemType Directory -Path (Join-Path $root 'incoming') -Force
+    $port = Get-FreeTcpPort
+
+    $hosts = [System.Collections.Generic.List[string]]::new()
+    $names = [System.Collections.Generic.List[string]]::new()
+    $i = 0
+    foreach ($ae in $CallingAeTitle) { $i++; $hosts.Add("caller$i = ($ae, 127.0.0.1, 1)"); $names.Add("caller$i") }
+    foreach ($ae in $MoveDestination.Keys) { $i++; $hosts.Add("dest$i = ($ae, 127.0.0.1, $($MoveDestination[$ae]))"); $names.Add("dest$i") }
+    $config = @"
+NetworkTCPPort  = $port
+MaxPDUSize      = 16384
+MaxAssociations = 16
+
+HostTable BEGIN
+$($hosts -join "`n")
+demopeers = $($names -join ', ')
+HostTable END
+
+VendorTable BEGIN
+VendorTable END
+
+AETable BEGIN
+$AeTitle $($storage.FullName) RW (10000, 1024mb) ANY
+AETable END
+"@
+    $configFile = Join-Path $root 'dcmqrscp.cfg'
+    Set-Content -LiteralPath $configFile -Value $config -Encoding ascii
+
+    $process = $null
+    $process = Start-Process -FilePath (Get-Command dcmqrscp -CommandType Application | Select-Object -First 1).Source -ArgumentList @('-c', $configFile) `
+        -PassThru -RedirectStandardOutput (Join-Path $root 'dcmqrscp.out') -RedirectStandardError (Join-Path $root 'dcmqrscp.err')
+    $pacs = [pscustomobject]@{ HostName = '127.0.0.1'; Port = $port; AeTitle = $AeTitle; Path = $root.FullName; Process = $process }
+    try {
+        $deadline = [DateTime]::UtcNow.AddSeconds(15)
+        while ($true) {
+            & echoscu -aec $AeTitle -aet $CallingAeTitle[0] 127.0.0.1 $port 2>&1 | Out-Null
+            if ($LASTEXITCODE -eq 0) { break }
+            if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "dcmqrscp did not start on port $port (see $root)" }
+            Start-Sleep -Milliseconds 100
+        }
+        $files = foreach ($s in $Study) {
+            $series = if ($s.PSObject.Properties['SeriesCount'] -and $s.SeriesCount) { [int]$s.SeriesCount } else { 1 }
+            foreach ($n in 1..$series) {
+                $file = Join-Path $incoming "$($s.StudyInstanceUid).$n.dcm"
+                Write-DemoDicomFile -Study $s -Series $n -Path $file -WorkPath $incoming
+                $file
+            }
+        }
+        if ($files) { Invoke-Dcmtk storescu (@('-aec', $AeTitle, '-aet', $CallingAeTitle[0], '127.0.0.1', "$port") + @($files)) }
+    }
+    catch {
+        Stop-DemoPacs $pacs
+        throw
+    }
+    $pacs
+}
+
+function Stop-DemoPacs {
+    <# Stops a PACS started by Start-DemoPacs and waits for it to exit. #>
+    param([Parameter(Mandatory, ValueFromPipeline)] $Pacs)
+    process {
+        if ($Pacs.Process -and -not $Pacs.Process.HasExited) {
+            $Pacs.Process.Kill()
+            $Pacs.Process.WaitForExit(10000) | Out-Null
+        }
+    }
+}
+
+Export-ModuleMember -Function Start-DemoPacs, Stop-DemoPacs, Get-FreeTcpPort

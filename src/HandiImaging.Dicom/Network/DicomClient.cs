@@ -1,0 +1,35 @@
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace HandiImaging.Dicom;
+
+/// <summary>One-shot conveniences over <see cref="DicomAssociation"/>.</summary>
+public static class DicomClient
+{
+    /// <summary>Opens an association, sends C-ECHO and releases. Failures throw with a message that says what to fix.</summary>
+    public static async Task<DicomEchoResult> EchoAsync(DicomClientOptions options, CancellationToken cancellationToken = default)
+    {
+        var association = await DicomAssociation.OpenAsync(options, DicomServices.Verification, cancellationToken).ConfigureAwait(false);
+        await using (association.ConfigureAwait(false))
+        {
+            var result = await association.EchoAsync(cancellationToken).ConfigureAwait(false);
+            await association.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+    }
+
+    /// <summary>A DICOM date range for a query key: "from-to", "from-", "-to", a single date, or "" for any date.</summary>
+    public static string FormatDateRange(System.DateTime? from, System.DateTime? to)
+    {
+        static string Da(System.DateTime? d) => d?.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        if (from == null && to == null)
+        {
+            return "";
+        }
+        if (from != null && to != null && from.Value.Date == to.Value.Date)
+        {
+            return Da(from);
+        }
+        return Da(from) + "-" + Da(to);
+    }
+}

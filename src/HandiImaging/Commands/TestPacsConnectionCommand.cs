@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using HandiImaging.Core.Pacs;
+
+namespace HandiImaging.Commands
+{
+    /// <summary>Checks that a PACS answers us (DICOM C-ECHO).</summary>
+    /// <remarks>
+    /// <para>Test-PacsConnection opens an association to the PACS, sends a C-ECHO and releases it. It returns
+    /// the round-trip time, the transfer syntax the PACS accepted, its maximum PDU length and its implementation.</para>
+    /// <para>When the PACS cannot be used, the error says what to fix: nothing listening at the address, the
+    /// called AE title not recognised, our calling AE title not registered on the PACS, or no answer in time.</para>
+    /// </remarks>
+    /// <example>
+    /// <code>New-PacsConnection -HostName pacs.example.nhs.uk -Port 104 -CalledAeTitle SECTRA -CallingAeTitle HANDI | Test-PacsConnection</code>
+    /// <para>Checks the hospital PACS before a quarterly run.</para>
+    /// </example>
+    [Cmdlet(VerbsDiagnostic.Test, "PacsConnection")]
+    [OutputType(typeof(PacsEchoResult))]
+    public sealed class TestPacsConnectionCommand : HandiCmdlet
+    {
+        /// <summary>The PACS to check: a PacsConnection from New-PacsConnection, or a hashtable with the same keys.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [PacsConnectionTransformation]
+        public PacsConnection Connection { get; set; } = null!;
+
+        protected override void ProcessRecord()
+        {
+            WriteVerbose($"C-ECHO to {Connection}");
+            try
+            {
+                WriteObject(PacsDicom.EchoAsync(Connection, StopToken).GetAwaiter().GetResult());
+            }
+            catch (System.Exception ex) when (!(ex is PipelineStoppedException))
+            {
+                WriteError(PacsErrors.Record(ex, Connection));
+            }
+        }
+    }
+}
