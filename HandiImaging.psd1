@@ -11,6 +11,7 @@
     FormatsToProcess     = @(
         'module/formats/HandiImaging.Cohort.Format.ps1xml'
         'module/formats/HandiImaging.Pacs.Format.ps1xml'
+        'module/formats/HandiImaging.Rules.Format.ps1xml'
         'module/formats/HandiImaging.Summary.Format.ps1xml'
     )
     CmdletsToExport      = @(
@@ -20,6 +21,12 @@
         'Send-PacsStudy'
         'Test-NhsNumber'
         'Test-PacsConnection'
+        'Import-Cohort'
+        'Update-Cohort'
+        'Import-StudyRule'
+        'Select-RelevantStudy'
+        'Export-StudyReview'
+        'Update-StudyRule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
