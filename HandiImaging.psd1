@@ -12,17 +12,26 @@
         'module/formats/HandiImaging.Cohort.Format.ps1xml'
         'module/formats/HandiImaging.Failures.Format.ps1xml'
         'module/formats/HandiImaging.Pacs.Format.ps1xml'
+        'module/formats/HandiImaging.Rules.Format.ps1xml'
+        'module/formats/HandiImaging.Summary.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Add-IngestFailure'
         'ConvertFrom-IngestFailure'
         'Find-PacsStudy'
         'Get-IngestFailure'
+        'Merge-XnatSummary'
         'New-PacsConnection'
         'Send-PacsStudy'
         'Test-NhsNumber'
         'Test-PacsConnection'
         'Update-IngestFailure'
+        'Import-Cohort'
+        'Update-Cohort'
+        'Import-StudyRule'
+        'Select-RelevantStudy'
+        'Export-StudyReview'
+        'Update-StudyRule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
