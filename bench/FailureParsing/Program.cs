@@ -42,6 +42,7 @@ try
     // Parse: best of three (the machine is shared), counting every record read from the text.
     List<IngestFailure> parsed = new List<IngestFailure>();
     var best = TimeSpan.MaxValue;
+    var bestRead = 0;
     for (var run = 0; run < 3; run++)
     {
         var sw = Stopwatch.StartNew();
@@ -57,9 +58,9 @@ try
         if (errors > 0) throw new InvalidOperationException($"{errors} unreadable records in generated text");
         var read = reader.Stats.Records + reader.Stats.PlaceholdersDropped + reader.Stats.DuplicatesCollapsed;
         Console.WriteLine($"  parse run {run + 1}: {sw.Elapsed.TotalSeconds:F2} s, {read / sw.Elapsed.TotalSeconds:N0} records/s ({read:N0} read, {reader.Stats.Records:N0} returned)");
-        if (sw.Elapsed < best) { best = sw.Elapsed; parsed = output; }
+        if (sw.Elapsed < best) { best = sw.Elapsed; bestRead = read; parsed = output; }
     }
-    Console.WriteLine($"ConvertFrom-IngestFailure core: {(parsed.Count > 0 ? count / best.TotalSeconds : 0):N0} records/s (best of 3)");
+    Console.WriteLine($"ConvertFrom-IngestFailure core: {bestRead / best.TotalSeconds:N0} records/s (best of 3; target 100,000)");
 
     var ledgerPath = Path.Combine(dir, "ledger.csv");
     var ledger = new IngestFailureLedger(ledgerPath);
