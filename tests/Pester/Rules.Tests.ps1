@@ -14,14 +14,18 @@ BeforeAll {
 }
 
 Describe 'Import-StudyRule' {
-    It 'loads the clinicians workbook as it is, with the right counts and one warning per repeated row' {
-        $rules = Import-StudyRule -Path $workbook -WarningVariable warned -WarningAction SilentlyContinue
+    It 'loads the clinicians workbook as it is, with the right counts, naming the first repeated rows and counting the rest' {
+        $rules = Import-StudyRule -Path $workbook -WarningVariable warned -WarningAction SilentlyContinue -Verbose 4>&1 | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        $verbose = Import-StudyRule -Path $workbook -WarningAction SilentlyContinue -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and "$_" -match 'repeats' }
         $rules | Should -BeOfType ([HandiImaging.Core.Rules.StudyRuleSet])
         $rules.IncludeCount | Should -Be 40
         $rules.ExcludeCount | Should -Be 60
         $rules.DuplicateCount | Should -Be $list.DuplicateCount
-        $warned | Should -HaveCount $list.DuplicateCount
+        $list.DuplicateCount | Should -BeGreaterThan 5
+        $warned | Should -HaveCount 6
         "$($warned[0])" | Should -Match '(INCLUDE|EXCLUDE) row \d+ repeats (INCLUDE|EXCLUDE) row \d+'
+        "$($warned[5])" | Should -Match "$($list.DuplicateCount - 5) more repeated rows ignored; -Verbose lists them"
+        $verbose | Should -HaveCount ($list.DuplicateCount - 5)
     }
 
     It 'loads a CSV rules file from TestDrive: and shows its counts as a table' {

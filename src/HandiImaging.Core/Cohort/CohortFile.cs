@@ -157,7 +157,7 @@ namespace HandiImaging.Core.Cohort
         public static CohortUpdatePlan Update(string path, IEnumerable<string> queriedHospitalIds, DateTime asOf,
             Func<CohortUpdatePlan, bool>? confirm = null, TimeSpan? lockTimeout = null, CancellationToken cancellationToken = default)
         {
-            using var fileLock = LockedFile.Acquire(path, lockTimeout, cancellationToken);
+            using var fileLock = FileLock.Acquire(path, lockTimeout, cancellationToken);
             var table = CsvTable.Read(path);
             var idCol = table.Require("HospitalId", HospitalIdNames);
             var statusCol = table.Require("Status", StatusNames);

@@ -239,9 +239,9 @@ namespace HandiImaging.Core.Demo
             var on = DateValue.ToIso(decidedOn ?? new DateTime(2023, 10, 4));
             AtomicFile.WriteText(path, writer =>
             {
-                writer.WriteLine(Cohort.CsvTable.Format(StudyRuleFile.CsvColumns));
+                writer.WriteLine(CsvTable.Format(StudyRuleFile.CsvColumns));
                 foreach (var (entries, decision) in new[] { (list.Include, "Include"), (list.Exclude, "Exclude") })
-                    foreach (var entry in entries) writer.WriteLine(Cohort.CsvTable.Format(new[] { entry, decision, decidedBy, on, "" }));
+                    foreach (var entry in entries) writer.WriteLine(CsvTable.Format(new[] { entry, decision, decidedBy, on, "" }));
             }, keepBackup: false);
         }
 

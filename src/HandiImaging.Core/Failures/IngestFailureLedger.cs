@@ -196,17 +196,7 @@ namespace HandiImaging.Core.Failures
             }
         }
 
-        private FileLock Lock(CancellationToken cancellationToken)
-        {
-            try
-            {
-                return FileLock.Acquire(Path, LockTimeout, cancellationToken);
-            }
-            catch (IOException ex)
-            {
-                throw new TimeoutException($"The failure ledger {Path} is in use by another run; nothing was changed. {ex.Message}", ex);
-            }
-        }
+        private FileLock Lock(CancellationToken cancellationToken) => FileLock.Acquire(Path, LockTimeout, cancellationToken);
 
         /// <summary>Reads the ledger (under the caller's lock, so no other run's rows are lost) and applies the change.</summary>
         private (List<IngestFailureLedgerEntry> Rows, IngestFailureLedgerChange Change, bool Exists) Compute(

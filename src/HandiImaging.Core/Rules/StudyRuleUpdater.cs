@@ -53,7 +53,7 @@ namespace HandiImaging.Core.Rules
             if (!workbook && !StudyRuleFile.IsCsv(rulesPath))
                 throw new InputFormatException(rulesPath, null, null, "is neither an .xlsx workbook nor a .csv rules file");
 
-            using var fileLock = LockedFile.Acquire(rulesPath, lockTimeout, cancellationToken);
+            using var fileLock = FileLock.Acquire(rulesPath, lockTimeout, cancellationToken);
             var exists = File.Exists(rulesPath);
             if (workbook && !exists) throw new FileNotFoundException($"The rules workbook {rulesPath} does not exist.", rulesPath);
             var existing = exists ? StudyRuleFile.Read(rulesPath).RuleSet : new StudyRuleSet(Array.Empty<StudyRule>(), rulesPath);

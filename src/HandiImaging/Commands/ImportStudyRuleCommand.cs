@@ -41,6 +41,8 @@ namespace HandiImaging.Commands
         [Alias("PSPath")]
         public string LiteralPath { get; set; } = "";
 
+        private const int MaxDuplicateWarnings = 5;
+
         protected override void ProcessRecord()
         {
             var path = ParameterSetName == "LiteralPath" ? ResolveExistingFile(LiteralPath, true, "LiteralPath") : ResolveExistingFile(Path, false, "Path");
@@ -52,8 +54,16 @@ namespace HandiImaging.Commands
             catch (InputFormatException ex) { Fail(ex, "RulesFileUnreadable", ErrorCategory.InvalidData, path); return; }
 
             foreach (var error in load.Errors) WriteItemError(error, "InvalidStudyRule", ErrorCategory.InvalidData, error.File);
+            // The real list has dozens of repeats: name the first few, count the rest, list them all in Verbose.
+            var shown = 0;
             foreach (var pair in load.RuleSet.Duplicates)
-                WriteWarning($"{path}: {pair.Second.Location} repeats {pair.First.Location} ('{pair.Second.Description}' = '{pair.First.Description}' after trimming spaces and ignoring case); the repeat is ignored.");
+            {
+                var message = $"{path}: {pair.Second.Location} repeats {pair.First.Location} ('{pair.Second.Description}' = '{pair.First.Description}' after trimming spaces and ignoring case); the repeat is ignored.";
+                if (shown++ < MaxDuplicateWarnings) WriteWarning(message);
+                else WriteVerbose(message);
+            }
+            if (shown > MaxDuplicateWarnings)
+                WriteWarning($"{path}: {(shown - MaxDuplicateWarnings).ToString(CultureInfo.InvariantCulture)} more repeated rows ignored; -Verbose lists them.");
             var rules = load.RuleSet;
             WriteVerbose($"{path}: {rules.IncludeCount.ToString(CultureInfo.InvariantCulture)} include and {rules.ExcludeCount.ToString(CultureInfo.InvariantCulture)} exclude descriptions; {rules.DuplicateCount.ToString(CultureInfo.InvariantCulture)} repeated rows ignored; {load.Errors.Count.ToString(CultureInfo.InvariantCulture)} rows unreadable.");
             WriteObject(rules);

@@ -8,29 +8,27 @@ namespace HandiImaging.Core.Tests.Cohort
     public class DemoCohortTests
     {
         [Fact]
-        public void The_demo_cohort_reads_back_with_the_expected_counts_and_cases()
+        public void The_demo_deceased_extract_removes_exactly_the_expected_patients()
         {
             using var folder = new TempFolder();
-            var demo = DemoCohort.Create(patients: 100, seed: 3);
-            var cohort = folder.File("cohort.csv");
+            var quarter = DemoQuarter.Generate(folder.Path, new DemoQuarterOptions { Seed = 3, Subjects = 100 });
+            var asOf = new DateTime(2024, 10, 4);
+            var cohort = CohortFile.Read(quarter.CohortPath).Patients;
+            var extract = DemoCohort.DeceasedFor(cohort, asOf, seed: 3);
             var deceasedPath = folder.File("deceased.csv");
-            DemoCohort.WriteCohort(cohort, demo.Patients);
-            DemoCohort.WriteDeceased(deceasedPath, demo.Deceased);
+            DemoCohort.WriteDeceased(deceasedPath, extract.Rows);
 
-            var deceased = DeceasedList.Read(deceasedPath, demo.AsOf);
-            var result = CohortFile.Read(cohort, 14, deceased);
+            var deceased = DeceasedList.Read(deceasedPath, asOf);
+            var result = CohortFile.Read(quarter.CohortPath, 14, deceased);
 
             Assert.Empty(result.Errors);
             Assert.Empty(deceased.Errors);
-            Assert.True(demo.ExpectedDeceasedCount >= 5);
-            Assert.Equal(demo.ExpectedDeceasedCount, result.DeceasedCount);
-            Assert.Equal(100 - demo.ExpectedDeceasedCount, result.Patients.Count);
-            Assert.Contains(result.Patients, p => p.PatientId == demo.Patients[1].HospitalId); // died after AsOf
-            Assert.Contains(result.Patients, p => p.Subject.StartsWith("NN_", StringComparison.Ordinal));
-            Assert.Contains(result.Patients, p => p.Status == CohortStatus.New && p.Since is null);
-            Assert.Equal(1, result.InvalidNhsNumberCount);
-            Assert.All(result.Patients.Where(p => p.Status == CohortStatus.Existing), p => Assert.True(p.Since < demo.AsOf.AddMonths(-3)));
-            Assert.Equal(demo.Patients.Select(p => p.HospitalId), DemoCohort.Create(100, 3).Patients.Select(p => p.HospitalId));
+            Assert.True(extract.ExpectedDeceasedCount >= 5);
+            Assert.Equal(extract.ExpectedDeceasedCount, result.DeceasedCount);
+            Assert.Equal(100 - extract.ExpectedDeceasedCount, result.Patients.Count);
+            Assert.Contains(result.Patients, p => p.PatientId == cohort[1].PatientId); // died after AsOf: still queried
+            Assert.Contains(extract.Rows, r => r.HospitalId.Length == 0 && r.NhsNumber.Contains(' ')); // matched by spaced NHS number
+            Assert.Equal(extract.Rows.Select(r => r.HospitalId), DemoCohort.DeceasedFor(cohort, asOf, 3).Rows.Select(r => r.HospitalId));
         }
     }
 }

@@ -8,7 +8,7 @@ using CsvHelper;
 using CsvHelper.Configuration;
 using HandiImaging.Core.IO;
 
-namespace HandiImaging.Core.Cohort
+namespace HandiImaging.Core.IO
 {
     /// <summary>One data record of a CSV file: its fields, the line it starts on, and its raw text (for verbatim copies).</summary>
     internal sealed class CsvRow
