@@ -78,7 +78,7 @@ try {
     Get-IngestFailure -LedgerPath $ledger | Group-Object Status | ForEach-Object { "{0} {1} failures in the ledger" -f $_.Count, $_.Name }
 
     Step 'Merging the master summary for the EDW'
-    $summary = Merge-XnatSummary -SessionPath $quarter -ReferenceDatePath (Join-Path $quarter 'reference_dates.csv') `
+    $summary = Merge-XnatSummary -SessionPath $quarter -ReferenceDatePath (Join-Path $quarter 'reference_dates.csv') -CohortPath (Join-Path $quarter 'cohort.csv') `
         -FailurePath $ledger -OutputPath (Join-Path $out 'master-summary.csv') -WarningAction SilentlyContinue
     $summary | Format-List | Out-Host
 }

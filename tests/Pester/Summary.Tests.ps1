@@ -49,6 +49,17 @@ Describe 'Merge-XnatSummary' {
         $rows[1].'CT Date 1' | Should -Be 'null'
     }
 
+    It 'gives every cohort patient a row with -CohortPath, even with no imaging yet' {
+        New-SessionFolder qc @{ CT = @('9434765919,2020-04-01,A1,1.2.3,7') }
+        Set-Content -LiteralPath TestDrive:/qc/cohort.csv -Value @('HospitalId,NhsNumber,Status,LastQueried,ReferenceDate', 'H1,9434765919,Existing,2024-07-01,', 'H2,,New,,', 'H3,4010232137,New,,') -Encoding utf8NoBOM
+        $result = Merge-XnatSummary -SessionPath TestDrive:/qc -ReferenceDatePath TestDrive:/qc/reference_dates.csv -CohortPath TestDrive:/qc/cohort.csv -OutputPath TestDrive:/qc/out.csv
+        $result.SubjectCount | Should -Be 3
+        $rows = Import-Csv -LiteralPath TestDrive:/qc/out.csv
+        $rows.Subject | Should -Be @('4010232137', '9434765919', 'NN_H2')
+        $rows[2].'CT Date 1' | Should -Be 'null'
+        $rows[2].'Reference Date' | Should -Be 'not applicable'
+    }
+
     It 'resolves relative paths against the current PowerShell location' {
         New-SessionFolder rel @{ CT = @('9434765919,2020-04-01,A1,1.2.3,7') }
         Push-Location TestDrive:/rel

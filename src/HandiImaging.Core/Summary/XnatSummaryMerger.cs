@@ -169,6 +169,8 @@ namespace HandiImaging.Core.Summary
                 _totalInputBytes = Math.Max(1, inputs.Sum(p => new FileInfo(p).Length));
 
                 ReadReferenceDates(_request.ReferenceDatePath);
+                foreach (var subject in _request.CohortSubjects ?? Array.Empty<string>())
+                    if (!string.IsNullOrWhiteSpace(subject)) SubjectNumber(subject.Trim());
                 for (var s = 0; s < sessionFiles.Count; s++) ReadSessions(sessionFiles[s], SummarySection.SessionTypes[s]);
                 if (_request.FailurePath != null) ReadSessions(_request.FailurePath, SummarySection.Failures);
 

@@ -40,6 +40,12 @@ namespace HandiImaging.Core.Summary
         /// </summary>
         public string? FailurePath { get; set; }
 
+        /// <summary>
+        /// Subjects that get a row even with no session, failure or reference date (cohort patients with no
+        /// imaging yet). Null: only the subjects the files name.
+        /// </summary>
+        public IReadOnlyCollection<string>? CohortSubjects { get; set; }
+
         /// <summary>Formats tried, in order, for the reference dates.</summary>
         public IReadOnlyList<string> ReferenceDateFormats { get; set; } = DefaultReferenceDateFormats;
     }

@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using HandiImaging.Core.Cohort;
 using HandiImaging.Core.IO;
 using HandiImaging.Core.Summary;
 
@@ -60,6 +62,11 @@ namespace HandiImaging.Commands
         [ValidateNotNullOrEmpty]
         public string? FailurePath { get; set; }
 
+        /// <summary>The cohort file (cohort.csv): every cohort patient gets a row, with all slots null when XNAT has nothing for them yet. Bad cohort rows are warnings.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CohortPath { get; set; }
+
         /// <summary>Where to write the master summary (CSV, UTF-8). An existing file is replaced in one step and kept as .bak.</summary>
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
@@ -70,6 +77,22 @@ namespace HandiImaging.Commands
         [ValidateNotNullOrEmpty]
         public string[] DateFormat { get; set; } = XnatSummaryRequest.DefaultReferenceDateFormats.ToArray();
 
+        private IReadOnlyCollection<string> CohortSubjects(string path)
+        {
+            try
+            {
+                // Deceased patients are not filtered: what XNAT holds for them still belongs in the summary.
+                var cohort = CohortFile.Read(path);
+                foreach (var error in cohort.Errors) WriteWarning(error.Message);
+                return cohort.Patients.Select(p => p.Subject).ToList();
+            }
+            catch (InputFormatException ex)
+            {
+                Fail(ex, "InvalidSummaryInput", ErrorCategory.InvalidData, path);
+                return Array.Empty<string>();
+            }
+        }
+
         protected override void ProcessRecord()
         {
             var sessionFolder = ResolveExistingFile(SessionPath, literal: true, nameof(SessionPath));
@@ -79,6 +102,7 @@ namespace HandiImaging.Commands
             var failurePath = FailurePath is null ? null : ResolveExistingFile(FailurePath, literal: true, nameof(FailurePath));
             var outputPath = ResolveOutputPath(OutputPath);
             var request = new XnatSummaryRequest(sessionFolder, referencePath, outputPath) { FailurePath = failurePath, ReferenceDateFormats = DateFormat };
+            if (CohortPath != null) request.CohortSubjects = CohortSubjects(ResolveExistingFile(CohortPath, literal: true, nameof(CohortPath)));
 
             try
             {

@@ -233,6 +233,22 @@ namespace HandiImaging.Core.Tests.Summary
         }
 
         [Fact]
+        public void Cohort_patients_with_no_imaging_and_no_reference_date_get_an_all_null_row()
+        {
+            _folder.References("4010232137,01/02/2020");
+            _folder.Sessions("CT", "4010232137,2021-01-01,XNAT_E1,1.2.1,3");
+            var request = _folder.Request();
+            request.CohortSubjects = new[] { "4010232137", " NN_H0001 ", "" };
+
+            var (table, result, _) = _folder.Merge(request);
+
+            Assert.Equal(new[] { "4010232137", "NN_H0001" }, table.Subjects);
+            Assert.Equal(2, result.SubjectCount);
+            Assert.Equal("not applicable", table.Cell("NN_H0001", "Reference Date"));
+            Assert.All(table.Row("NN_H0001").Skip(2), c => Assert.Equal("null", c));
+        }
+
+        [Fact]
         public void Rows_are_ordered_by_subject_ordinally()
         {
             _folder.References("b,01/01/2020", "NN_0001,01/01/2020", "a,01/01/2020");
