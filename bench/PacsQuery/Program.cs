@@ -69,9 +69,12 @@ public static class Program
         var files = new CohortFiles(cohort, work.Sub("studies"));
         Console.WriteLine($"files: {files.Count} Part-10 files (one 8x8 Secondary Capture instance per study) written in {clock.Elapsed.TotalSeconds:F1} s");
 
-        var sample = options.FindscuSample <= 0 || options.FindscuSample >= cohort.PatientIds.Count
+        // A fixed random sample for the slow passes (1 worker, findscu), queried in cohort order like the full passes.
+        var sample = options.Sample <= 0 || options.Sample >= cohort.PatientIds.Count
             ? cohort.PatientIds
-            : cohort.PatientIds.ToArray().Shuffled(new Random(500)).Take(options.FindscuSample).ToArray();
+            : cohort.PatientIds.ToArray().Shuffled(new Random(500)).Take(options.Sample).OrderBy(id => id, StringComparer.Ordinal).ToArray();
+        var sampled = sample.Count < cohort.PatientIds.Count;
+        var sampleNote = sampled ? $"a fixed random sample of {sample.Count} of {cohort.PatientIds.Count} patients (--sample)" : null;
         var cmdlet = new CmdletPath(repoRoot);
         var cmdletProblem = options.Cmdlet ? cmdlet.Problem() : "turned off with --no-cmdlet";
 
@@ -95,8 +98,8 @@ public static class Program
 
             var ours4 = await OurClient.RunAsync("ours, 4 workers", connection with { ThrottleLimit = 4 }, peer.CalledAeFor, cohort.PatientIds, peerCpu, cancellationToken);
             Print(ours4, cohort);
-            var ours1 = await OurClient.RunAsync("ours, 1 worker", connection with { ThrottleLimit = 1 }, peer.CalledAeFor, cohort.PatientIds, peerCpu, cancellationToken);
-            Print(ours1, cohort);
+            var ours1 = await OurClient.RunAsync("ours, 1 worker", connection with { ThrottleLimit = 1 }, peer.CalledAeFor, sample, peerCpu, cancellationToken);
+            Print(ours1, cohort, extra: sampleNote);
 
             RunResult? viaCmdlet = null;
             if (cmdletProblem is null)
@@ -110,15 +113,16 @@ public static class Program
             }
 
             var findscu = await FindscuLoop.RunAsync("findscu loop", peer.Port, peer.CalledAeFor, CallingAe, sample, work.Path, peerCpu, cancellationToken);
-            var sampled = sample.Count < cohort.PatientIds.Count;
             Print(findscu, cohort, cpuLabel: "findscu CPU/query (children of the loop)",
-                extra: sampled ? $"a fixed random sample of {sample.Count} of {cohort.PatientIds.Count} patients; all {cohort.PatientIds.Count} would take ~{findscu.Elapsed.TotalSeconds * cohort.PatientIds.Count / sample.Count:F0} s (extrapolated)" : null);
+                extra: sampled ? $"{sampleNote}; all {cohort.PatientIds.Count} would take ~{findscu.Elapsed.TotalSeconds * cohort.PatientIds.Count / sample.Count:F0} s (extrapolated)" : null);
 
             Console.WriteLine(Agreement(ours4, findscu, sample));
             var summary = string.Create(CultureInfo.InvariantCulture,
-                $"{peerName}: ours (4 workers) {ours4.QueriesPerSecond:F0} q/s = {ours4.QueriesPerSecond / findscu.QueriesPerSecond:F1}x findscu ({findscu.QueriesPerSecond:F1} q/s); 1 worker {ours1.QueriesPerSecond / findscu.QueriesPerSecond:F1}x; ")
-                + (viaCmdlet is null ? "cmdlet not run; " : string.Create(CultureInfo.InvariantCulture, $"cmdlet {viaCmdlet.QueriesPerSecond:F0} q/s = {viaCmdlet.QueriesPerSecond / findscu.QueriesPerSecond:F1}x; "))
-                + string.Create(CultureInfo.InvariantCulture, $"client CPU/query {ours4.ClientCpuMsPerQuery:F2} ms (4 workers), {ours1.ClientCpuMsPerQuery:F2} ms (1 worker) vs findscu {findscu.ClientCpuMsPerQuery:F1} ms");
+                $"{peerName}: findscu loop {findscu.QueriesPerSecond:F1} q/s; ours 4 workers {ours4.QueriesPerSecond:F0} q/s = {ours4.QueriesPerSecond / findscu.QueriesPerSecond:F1}x, 1 worker {ours1.QueriesPerSecond:F0} q/s = {ours1.QueriesPerSecond / findscu.QueriesPerSecond:F1}x, ")
+                + (viaCmdlet is null ? "cmdlet not run; " : string.Create(CultureInfo.InvariantCulture, $"Find-PacsStudy {viaCmdlet.QueriesPerSecond:F0} q/s = {viaCmdlet.QueriesPerSecond / findscu.QueriesPerSecond:F1}x; "))
+                + string.Create(CultureInfo.InvariantCulture, $"client CPU/query {ours4.ClientCpuMsPerQuery:F2} ms (4 workers), {ours1.ClientCpuMsPerQuery:F2} ms (1 worker)")
+                + (viaCmdlet is null ? "" : string.Create(CultureInfo.InvariantCulture, $", {viaCmdlet.ClientCpuMsPerQuery:F2} ms (pwsh)"))
+                + string.Create(CultureInfo.InvariantCulture, $" vs findscu {findscu.ClientCpuMsPerQuery:F1} ms; peer CPU/query {ours4.PeerCpuMsPerQuery:F1} ms");
             Console.WriteLine(summary);
             summaries.Add(summary);
             Console.WriteLine($"stopping {peerName}; load average {LoadAverage()}");
@@ -183,10 +187,10 @@ public static class Program
     private sealed record Options
     {
         public const string Usage =
-            "options: [--patients N (2900)] [--findscu-sample N (500; 0 = every patient)] [--peer dcmqrscp|orthanc ...] [--no-cmdlet] [case ...]";
+            "options: [--patients N (2900)] [--sample N (500; 0 = every patient): patients for the 1-worker and findscu passes] [--peer dcmqrscp|orthanc ...] [--no-cmdlet] [case ...]";
 
         public int Patients { get; init; } = 2900;
-        public int FindscuSample { get; init; } = 500;
+        public int Sample { get; init; } = 500;
         public IReadOnlyList<string> Peers { get; init; } = new[] { "dcmqrscp", "orthanc" };
         public bool Cmdlet { get; init; } = true;
         /// <summary>Case names for other benchmark projects (build.ps1 Bench passes its -BenchCase to every project).</summary>
@@ -205,7 +209,8 @@ public static class Program
                 switch (args[i])
                 {
                     case "--patients": options = options with { Patients = Math.Max(1, Number()) }; break;
-                    case "--findscu-sample": options = options with { FindscuSample = Number() }; break;
+                    case "--sample":
+                    case "--findscu-sample": options = options with { Sample = Number() }; break;
                     case "--peer":
                         var peer = Next().ToLowerInvariant();
                         if (peer is not ("dcmqrscp" or "orthanc")) throw new ArgumentException($"unknown peer '{peer}'");
