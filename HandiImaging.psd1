@@ -10,14 +10,29 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @(
         'module/formats/HandiImaging.Cohort.Format.ps1xml'
+        'module/formats/HandiImaging.Failures.Format.ps1xml'
         'module/formats/HandiImaging.Pacs.Format.ps1xml'
+        'module/formats/HandiImaging.Rules.Format.ps1xml'
+        'module/formats/HandiImaging.Summary.Format.ps1xml'
     )
     CmdletsToExport      = @(
+        'Add-IngestFailure'
+        'ConvertFrom-IngestFailure'
+        'Export-StudyReview'
         'Find-PacsStudy'
+        'Get-IngestFailure'
+        'Import-Cohort'
+        'Import-StudyRule'
+        'Merge-XnatSummary'
+        'New-HandiDemoData'
         'New-PacsConnection'
+        'Select-RelevantStudy'
         'Send-PacsStudy'
         'Test-NhsNumber'
         'Test-PacsConnection'
+        'Update-Cohort'
+        'Update-IngestFailure'
+        'Update-StudyRule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -78,6 +78,8 @@ function Invoke-Build {
 
 function Install-DicomPeer {
     # The PACS in tests is a real DICOM server: dcmtk's dcmqrscp (plus storescu, storescp, dump2dcm) and Orthanc.
+    # -Optional (the demo): install when we can, otherwise carry on without them.
+    param([switch] $Optional)
     $missing = @('dcmqrscp', 'storescu', 'storescp', 'dump2dcm', 'echoscu', 'findscu') | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) }
     if (-not (Test-Path '/usr/sbin/Orthanc')) { $missing += 'Orthanc' }
     if (-not $missing) { return }
@@ -89,6 +91,7 @@ function Install-DicomPeer {
         Invoke-Native apt-get @('install', '-y', '-qq', 'dcmtk', 'orthanc')
         return
     }
+    if ($Optional) { Write-Warning "DICOM peers not installed ($($missing -join ', ')): the demo skips its PACS steps."; return }
     throw "The tests need real DICOM peers that are not installed ($($missing -join ', ')). On Debian: sudo apt-get install -y dcmtk orthanc"
 }
 
@@ -163,8 +166,17 @@ function Invoke-Bench {
     & (Join-Path $Root 'bench/Measure-ModuleImport.ps1')
 }
 
+function Invoke-Demo {
+    Install-DicomPeer -Optional
+    Invoke-Build
+    # A fresh process: the module's DLL must not stay loaded in the build's own process.
+    & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $Root 'examples/Invoke-HandiDemo.ps1') -Path $DemoPath
+    if ($LASTEXITCODE -ne 0) { throw "the demo failed (exit code $LASTEXITCODE)" }
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
+    'Demo' { Invoke-Demo }
     'Test' { Invoke-Test }
     'Bench' { Invoke-Bench }
 }

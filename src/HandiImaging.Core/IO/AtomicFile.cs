@@ -78,6 +78,8 @@ namespace HandiImaging.Core.IO
     /// <summary>
     /// An exclusive lock on a persistent file (cohort, rules, ledger), held through a <c>&lt;name&gt;.lock</c>
     /// file opened without sharing. The OS releases it if the process dies, so a crash never leaves it stuck.
+    /// The lock file stays after release: deleting it would let a waiter lock the old, unlinked file while a
+    /// newcomer locks a fresh one, and both would hold "the" lock.
     /// </summary>
     public sealed class FileLock : IDisposable
     {
@@ -91,18 +93,22 @@ namespace HandiImaging.Core.IO
 
         public string LockPath { get; }
 
-        /// <summary>Waits up to <paramref name="timeout"/> for the lock on <paramref name="path"/>.</summary>
-        public static FileLock Acquire(string path, TimeSpan timeout, CancellationToken cancellationToken = default)
+        /// <summary>How long a run waits for another to finish with a file, unless told otherwise.</summary>
+        public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+        /// <summary>Waits up to <paramref name="timeout"/> (default 30 s) for the lock on <paramref name="path"/>.</summary>
+        /// <exception cref="TimeoutException">Another run still holds the lock at the deadline.</exception>
+        public static FileLock Acquire(string path, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
             var lockPath = Path.GetFullPath(path) + ".lock";
             Directory.CreateDirectory(Path.GetDirectoryName(lockPath) ?? ".");
-            var deadline = DateTime.UtcNow + timeout;
+            var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
             var delay = 10;
             while (true)
             {
                 try
                 {
-                    var stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+                    var stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
                     return new FileLock(stream, lockPath);
                 }
                 catch (IOException) when (DateTime.UtcNow < deadline)
@@ -113,7 +119,7 @@ namespace HandiImaging.Core.IO
                 }
                 catch (IOException ex)
                 {
-                    throw new IOException($"{path} is locked by another run (lock file {lockPath}); try again when it has finished.", ex);
+                    throw new TimeoutException($"{path} is in use by another run (lock file {lockPath}); nothing was changed. Try again when it has finished.", ex);
                 }
             }
         }

@@ -22,6 +22,7 @@ namespace HandiImaging.Core.Pacs
         /// <param name="maxResultsPerQuery">The PACS's cap; an answer this long may be truncated (0 = none known).</param>
         /// <param name="earliest">Where an open lower date bound is closed for splitting.</param>
         /// <param name="latest">Where an open upper date bound is closed for splitting (normally today).</param>
+        /// <param name="resolveModality">Fill in missing ModalitiesInStudy from a SERIES-level query.</param>
         public StudyFinder(IStudyQueryExecutor executor, int maxResultsPerQuery, DateTime earliest, DateTime latest, bool resolveModality = false)
         {
             _resolveModality = resolveModality;

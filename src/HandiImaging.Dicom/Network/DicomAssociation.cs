@@ -31,6 +31,7 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
     private ushort _lastMessageId;
     private int _busy;
     private int _requestsSent;
+    private int _responsesReceived;
     private volatile bool _closed;
     private string? _closeReason;
 
@@ -541,6 +542,7 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
             }
         }
         var response = _ready.Dequeue();
+        _responsesReceived++;
         if (response.CommandField != commandField || response.MessageIdBeingRespondedTo != messageId)
         {
             Abort();
@@ -694,7 +696,7 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
 
     private DicomException PeerEnded(string what, Exception? inner)
     {
-        if (_requestsSent == 1)
+        if (_requestsSent == 1 && _responsesReceived == 0)
         {
             return new DicomAssociationAbortedException(
                 $"PACS at {Options.Endpoint} accepted the association and then {what} on our first request — the calling " +

@@ -9,6 +9,9 @@ namespace HandiImaging.Commands
     /// the round-trip time, the transfer syntax the PACS accepted, its maximum PDU length and its implementation.</para>
     /// <para>When the PACS cannot be used, the error says what to fix: nothing listening at the address, the
     /// called AE title not recognised, our calling AE title not registered on the PACS, or no answer in time.</para>
+    /// <para>A successful echo does not prove that our AE title may query: some PACS (Orthanc by default) answer
+    /// C-ECHO from any caller and refuse only the first query. Find-PacsStudy then says the calling AE title is
+    /// probably not registered.</para>
     /// </remarks>
     /// <example>
     /// <code>New-PacsConnection -HostName pacs.example.nhs.uk -Port 104 -CalledAeTitle SECTRA -CallingAeTitle HANDI | Test-PacsConnection</code>

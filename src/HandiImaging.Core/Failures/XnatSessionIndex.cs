@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using CsvHelper;
+using CsvHelper.Configuration;
+using HandiImaging.Core.IO;
+
+namespace HandiImaging.Core.Failures
+{
+    /// <summary>
+    /// Which studies XNAT holds, from its eight session exports (MR.csv … XA.csv in one folder): the
+    /// StudyInstanceUIDs in any column headed <c>UID</c> (CT, PET, DX) and the session labels in column 3
+    /// (every type), which XNAT sets to the study's accession number.
+    /// </summary>
+    /// <remarks>
+    /// Column 4 headed <c>ID</c> (CR, RF, SR, XA) is not used: domain.md does not say what it holds, and an ID
+    /// that is not the accession number could falsely resolve a failure. Files are read with CsvHelper; rows
+    /// CsvHelper finds malformed are still used, and noted in <see cref="Warnings"/>.
+    /// </remarks>
+    public sealed class XnatSessionIndex
+    {
+        /// <summary>The session types the procedure exports, in the summary's order.</summary>
+        public static readonly IReadOnlyList<string> SessionTypes = new[] { "CT", "MR", "PET", "CR", "DX", "RF", "SR", "XA" };
+
+        private readonly HashSet<string> _uids = new HashSet<string>(StringComparer.Ordinal);
+        private readonly HashSet<string> _labels = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private readonly List<string> _filesRead = new List<string>();
+        private readonly List<string> _missing = new List<string>();
+        private readonly List<string> _warnings = new List<string>();
+
+        public IReadOnlyList<string> FilesRead => _filesRead;
+        /// <summary>Session files (e.g. "SR.csv") not present in the folder.</summary>
+        public IReadOnlyList<string> MissingFiles => _missing;
+        public IReadOnlyList<string> Warnings => _warnings;
+        public int Sessions { get; private set; }
+        public int Uids => _uids.Count;
+
+        /// <summary>True when XNAT holds the study: by UID, else by accession number = session label.</summary>
+        public bool Holds(string studyInstanceUid, string accessionNumber)
+        {
+            var uid = studyInstanceUid.Trim();
+            if (uid.Length > 0 && _uids.Contains(uid)) return true;
+            var accession = accessionNumber.Trim();
+            return accession.Length > 0 && _labels.Contains(accession);
+        }
+
+        /// <summary>Reads whichever of the eight exports are in <paramref name="folder"/> (names matched case-insensitively).</summary>
+        public static XnatSessionIndex Load(string folder)
+        {
+            if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"The session folder {folder} does not exist.");
+            var present = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var file in Directory.GetFiles(folder, "*.csv"))
+            {
+                var name = Path.GetFileName(file);
+                if (!present.ContainsKey(name)) present.Add(name, file);
+            }
+            var index = new XnatSessionIndex();
+            foreach (var type in SessionTypes)
+            {
+                var name = type + ".csv";
+                if (!present.TryGetValue(name, out var path))
+                {
+                    index._missing.Add(name);
+                    continue;
+                }
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+                using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+                index.Add(reader, path);
+            }
+            return index;
+        }
+
+        /// <summary>Adds one session export (header row first).</summary>
+        public void Add(TextReader reader, string source)
+        {
+            long lastLine = 0, rowStart = 1;
+            var config = new CsvConfiguration(CultureInfo.InvariantCulture)
+            {
+                HasHeaderRecord = false,
+                Mode = CsvMode.RFC4180,
+                BadDataFound = args =>
+                {
+                    if (_warnings.Count < 100) _warnings.Add(InputFormatException.Compose(source, rowStart, null, "a quote is not where CSV allows it; the row was read as well as possible."));
+                },
+            };
+            _filesRead.Add(source);
+            using var parser = new CsvParser(reader, config);
+            if (!parser.Read()) return; // empty export: no sessions of this type
+            lastLine = parser.RawRow;
+            var header = parser.Record ?? new string[0];
+            var uidColumn = -1;
+            for (var i = 0; i < header.Length; i++)
+            {
+                if (string.Equals(header[i].Trim(), "UID", StringComparison.OrdinalIgnoreCase)) uidColumn = i;
+            }
+            while (parser.Read())
+            {
+                rowStart = lastLine + 1;
+                lastLine = parser.RawRow;
+                Sessions++;
+                if (parser.Count > 2)
+                {
+                    var label = parser[2].Trim();
+                    if (label.Length > 0) _labels.Add(label);
+                }
+                if (uidColumn >= 0 && parser.Count > uidColumn)
+                {
+                    var uid = parser[uidColumn].Trim();
+                    if (uid.Length > 0) _uids.Add(uid);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using DocumentFormat.OpenXml.Packaging;
+using HandiImaging.Core.Cohort;
+using HandiImaging.Core.IO;
+using HandiImaging.Core.Pacs;
+
+namespace HandiImaging.Core.Rules
+{
+    /// <summary>What reading a rules file gave: the rule set, and rows that could not be read (skipped).</summary>
+    public sealed class StudyRuleLoad
+    {
+        public StudyRuleLoad(StudyRuleSet ruleSet, IReadOnlyList<InputFormatException> errors)
+        {
+            RuleSet = ruleSet;
+            Errors = errors;
+        }
+
+        public StudyRuleSet RuleSet { get; }
+        public IReadOnlyList<InputFormatException> Errors { get; }
+    }
+
+    /// <summary>
+    /// Reads the include/exclude list from either of its two forms.
+    /// <list type="bullet">
+    /// <item>The clinicians' workbook (.xlsx) as it is: sheets <c>INCLUDE</c> and <c>EXCLUDE</c> (names
+    /// case-insensitive), each with a header cell <c>Study Description</c> (rows above it are ignored) and
+    /// optionally <c>Decided By</c>, <c>Decided On</c>, <c>Note</c>. Every other sheet (the cover sheet) is
+    /// ignored. Empty cells are not rules; <c>(blank)</c> is the rule for an empty description.</item>
+    /// <item>A CSV rules file with header <c>Description, Decision, DecidedBy, DecidedOn, Note</c>; Decision is
+    /// Include or Exclude, DecidedOn is yyyy-MM-dd.</item>
+    /// </list>
+    /// </summary>
+    public static class StudyRuleFile
+    {
+        public const string IncludeSheet = "INCLUDE";
+        public const string ExcludeSheet = "EXCLUDE";
+        public const string DescriptionHeader = "Study Description";
+        public const string DecidedByHeader = "Decided By";
+        public const string DecidedOnHeader = "Decided On";
+        public const string NoteHeader = "Note";
+
+        /// <summary>The CSV rules file's columns, in order.</summary>
+        public static readonly string[] CsvColumns = { "Description", "Decision", "DecidedBy", "DecidedOn", "Note" };
+
+        public static bool IsWorkbook(string path) => string.Equals(System.IO.Path.GetExtension(path), ".xlsx", StringComparison.OrdinalIgnoreCase);
+
+        public static bool IsCsv(string path) => string.Equals(System.IO.Path.GetExtension(path), ".csv", StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>
+        /// Reads the rules. Throws <see cref="StudyRuleConflictException"/> when a description is on both lists and
+        /// <see cref="InputFormatException"/> when the file as a whole is unusable; bad rows are returned in
+        /// <see cref="StudyRuleLoad.Errors"/> and skipped.
+        /// </summary>
+        public static StudyRuleLoad Read(string path)
+        {
+            if (IsWorkbook(path)) return ReadWorkbook(path);
+            if (IsCsv(path)) return ReadCsv(path);
+            throw new InputFormatException(path, null, null, "is neither an .xlsx workbook nor a .csv rules file");
+        }
+
+        private static StudyRuleLoad ReadWorkbook(string path)
+        {
+            var rules = new List<StudyRule>();
+            using (var document = Xlsx.OpenRead(path, out var stream))
+            using (stream)
+            {
+                var workbook = document.WorkbookPart ?? throw new InputFormatException(path, null, null, "has no workbook part");
+                var shared = Xlsx.SharedStrings(workbook);
+                var sheets = Xlsx.Sheets(workbook).ToList();
+                foreach (var (name, decision) in new[] { (IncludeSheet, StudyDecision.Include), (ExcludeSheet, StudyDecision.Exclude) })
+                {
+                    var found = sheets.FirstOrDefault(s => string.Equals(s.Sheet.Name?.Value?.Trim(), name, StringComparison.OrdinalIgnoreCase));
+                    if (found.Part is null)
+                        throw new InputFormatException(path, null, name,
+                            $"has no sheet named {name} (sheets: {string.Join(", ", sheets.Select(s => s.Sheet.Name?.Value))})");
+                    var sheetName = found.Sheet.Name!.Value!;
+                    var layout = FindLayout(path, sheetName, Xlsx.Rows(found.Part, shared), out var dataRows);
+                    foreach (var row in dataRows)
+                    {
+                        var description = row.Text(layout.Description);
+                        if (description.Length == 0) continue;
+                        rules.Add(new StudyRule
+                        {
+                            Description = description,
+                            Decision = decision,
+                            DecidedBy = NullIfEmpty(row.Text(layout.DecidedBy)),
+                            DecidedOn = Xlsx.DateOf(row.Cell(layout.DecidedOn)),
+                            Note = NullIfEmpty(row.Text(layout.Note)),
+                            Source = path,
+                            Sheet = sheetName,
+                            Line = row.Number,
+                        });
+                    }
+                }
+            }
+            return new StudyRuleLoad(new StudyRuleSet(rules, path), Array.Empty<InputFormatException>());
+        }
+
+        /// <summary>Where a rules sheet keeps its columns (zero-based; -1 when absent).</summary>
+        internal sealed class SheetLayout
+        {
+            public long HeaderRow;
+            public int Description = -1, DecidedBy = -1, DecidedOn = -1, Note = -1;
+            public int LastColumn;
+        }
+
+        /// <summary>Finds the header row (the first with a "Study Description" cell); returns the rows below it.</summary>
+        internal static SheetLayout FindLayout(string path, string sheet, IEnumerable<XlsxRow> rows, out List<XlsxRow> dataRows)
+        {
+            SheetLayout? layout = null;
+            dataRows = new List<XlsxRow>();
+            foreach (var row in rows)
+            {
+                if (layout != null)
+                {
+                    dataRows.Add(row);
+                    continue;
+                }
+                foreach (var cell in row.Cells)
+                {
+                    if (HeaderIs(cell.Value.Text, DescriptionHeader))
+                    {
+                        layout = new SheetLayout { HeaderRow = row.Number, Description = cell.Key, LastColumn = row.Cells.Keys.Max() };
+                        break;
+                    }
+                }
+                if (layout is null) continue;
+                foreach (var cell in row.Cells)
+                {
+                    if (HeaderIs(cell.Value.Text, DecidedByHeader)) layout.DecidedBy = cell.Key;
+                    else if (HeaderIs(cell.Value.Text, DecidedOnHeader)) layout.DecidedOn = cell.Key;
+                    else if (HeaderIs(cell.Value.Text, NoteHeader) || HeaderIs(cell.Value.Text, "Notes")) layout.Note = cell.Key;
+                }
+            }
+            return layout ?? throw new InputFormatException(path, null, sheet, $"sheet {sheet} has no header cell '{DescriptionHeader}'");
+        }
+
+        private static bool HeaderIs(string text, string header) => CsvTable.Key(text) == CsvTable.Key(header);
+
+        private static StudyRuleLoad ReadCsv(string path)
+        {
+            var table = CsvTable.Read(path);
+            var descriptionCol = table.Require("Description", "Description", "StudyDescription");
+            var decisionCol = table.Require("Decision", "Decision");
+            var byCol = table.Find("DecidedBy");
+            var onCol = table.Find("DecidedOn");
+            var noteCol = table.Find("Note", "Notes");
+            var rules = new List<StudyRule>();
+            var errors = new List<InputFormatException>();
+            foreach (var row in table.Rows)
+            {
+                if (row.IsBlank) continue;
+                var description = row.Get(descriptionCol);
+                if (description.Trim().Length == 0)
+                {
+                    errors.Add(new InputFormatException(path, row.Line, table.Header[descriptionCol],
+                        $"the description is empty; write {StudyDescription.BlankMarker} for the rule about studies with no description"));
+                    continue;
+                }
+                if (!TryParseDecision(row.Get(decisionCol), out var decision))
+                {
+                    errors.Add(new InputFormatException(path, row.Line, table.Header[decisionCol],
+                        $"decision '{row.Get(decisionCol).Trim()}' is neither Include nor Exclude"));
+                    continue;
+                }
+                DateTime? decidedOn = null;
+                if (onCol >= 0 && row.Get(onCol).Trim().Length > 0)
+                {
+                    if (!DateValue.TryParseExact(row.Get(onCol), DateValue.Iso, out var on))
+                    {
+                        errors.Add(new InputFormatException(path, row.Line, table.Header[onCol], $"'{row.Get(onCol).Trim()}' is not a date in the form yyyy-MM-dd"));
+                        continue;
+                    }
+                    decidedOn = on;
+                }
+                rules.Add(new StudyRule
+                {
+                    Description = description,
+                    Decision = decision,
+                    DecidedBy = byCol >= 0 ? NullIfEmpty(row.Get(byCol).Trim()) : null,
+                    DecidedOn = decidedOn,
+                    Note = noteCol >= 0 ? NullIfEmpty(row.Get(noteCol)) : null,
+                    Source = path,
+                    Line = row.Line,
+                });
+            }
+            return new StudyRuleLoad(new StudyRuleSet(rules, path), errors);
+        }
+
+        /// <summary>Include or Exclude, any case, surrounding spaces ignored.</summary>
+        public static bool TryParseDecision(string? text, out StudyDecision decision)
+        {
+            switch ((text ?? "").Trim().ToUpperInvariant())
+            {
+                case "INCLUDE": decision = StudyDecision.Include; return true;
+                case "EXCLUDE": decision = StudyDecision.Exclude; return true;
+                default: decision = StudyDecision.Review; return false;
+            }
+        }
+
+        private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
+    }
+}
