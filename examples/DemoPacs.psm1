@@ -81,6 +81,8 @@ function Start-DemoPacs {
         [hashtable] $MoveDestination = @{}
     )
     Assert-Dcmtk
+    # dcmqrscp keeps at most 500 studies in a storage area and silently deletes the oldest beyond that.
+    if (@($Study).Count -gt 500) { throw "The demo PACS holds at most 500 studies (dcmqrscp's limit per storage area); $(@($Study).Count) given." }
     $env:TCP_NODELAY = '1'   # Debian's dcmtk leaves Nagle on: ~100 ms per exchange otherwise.
     $root = New-Item -ItemType Directory -Path $Path -Force
     $storage = New-Item -ItemType Directory -Path (Join-Path $root 'storage') -Force
@@ -106,7 +108,7 @@ VendorTable BEGIN
 VendorTable END
 
 AETable BEGIN
-$AeTitle $($storage.FullName) RW (10000, 1024mb) ANY
+$AeTitle $($storage.FullName) RW (500, 1024mb) ANY
 AETable END
 "@
     $configFile = Join-Path $root 'dcmqrscp.cfg'

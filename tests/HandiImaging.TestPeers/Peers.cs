@@ -61,7 +61,11 @@ public sealed record DcmqrscpPeerOptions
     /// <summary>Generate the studies with dump2dcm rather than the C# Part-10 writer.</summary>
     public bool UseDump2Dcm { get; init; }
     public int MaxPduSize { get; init; } = 16384;
-    public int MaxStudies { get; init; } = 100_000;
+    /// <summary>
+    /// Studies one storage area may hold. dcmqrscp's index silently lowers anything above 500 to 500 and then
+    /// deletes the oldest studies, so more is refused here rather than lost quietly.
+    /// </summary>
+    public int MaxStudies { get; init; } = DcmqrscpPeer.MaxStudiesPerArea;
 }
 
 /// <summary>
@@ -71,7 +75,11 @@ public sealed record DcmqrscpPeerOptions
 /// </summary>
 public sealed class DcmqrscpPeer : IAsyncDisposable
 {
+    /// <summary>The most studies dcmqrscp keeps in one storage area (a limit of its index format).</summary>
+    public const int MaxStudiesPerArea = 500;
+
     private readonly TempDirectory _root;
+    private readonly HashSet<string> _loaded = new(StringComparer.Ordinal);
 
     private DcmqrscpPeer(TempDirectory root, PeerProcess process, int port, DcmqrscpPeerOptions options)
     {
@@ -92,6 +100,8 @@ public sealed class DcmqrscpPeer : IAsyncDisposable
     public static async Task<DcmqrscpPeer> StartAsync(IEnumerable<TestStudy>? studies = null, DcmqrscpPeerOptions? options = null)
     {
         options ??= new DcmqrscpPeerOptions();
+        if (options.MaxStudies is < 1 or > MaxStudiesPerArea)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxStudies, $"dcmqrscp keeps at most {MaxStudiesPerArea} studies in one storage area.");
         var root = new TempDirectory("handi-dcmqrscp-");
         try
         {
@@ -124,8 +134,14 @@ public sealed class DcmqrscpPeer : IAsyncDisposable
         }
     }
 
-    public Task LoadAsync(IEnumerable<TestStudy> studies) =>
-        StoreScu.SendStudiesAsync(studies, Port, AeTitle, Options.UseDump2Dcm);
+    public Task LoadAsync(IEnumerable<TestStudy> studies)
+    {
+        var list = studies.ToList();
+        foreach (var study in list) _loaded.Add(study.StudyInstanceUid);
+        if (_loaded.Count > Options.MaxStudies)
+            throw new InvalidOperationException($"dcmqrscp would silently drop studies: {_loaded.Count} loaded, at most {Options.MaxStudies} per storage area.");
+        return StoreScu.SendStudiesAsync(list, Port, AeTitle, Options.UseDump2Dcm);
+    }
 
     /// <summary>Client settings for this peer with the given calling AE title.</summary>
     public DicomClientOptions ClientOptions(string callingAeTitle = "HANDI") => new()

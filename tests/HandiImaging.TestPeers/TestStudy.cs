@@ -39,7 +39,7 @@ public sealed record TestStudy
     }
 }
 
-/// <summary>Generates many plausible studies quickly (for the benchmark's ~30,000 studies over ~2,900 patients).</summary>
+/// <summary>Generates many plausible studies quickly. A dcmqrscp storage area keeps at most <see cref="DcmqrscpPeer.MaxStudiesPerArea"/> of them.</summary>
 public static class TestStudyGenerator
 {
     private static readonly string[] Modalities = { "CT", "MR", "CR", "DX", "US", "PT", "XA", "RF" };
