@@ -17,65 +17,33 @@ public interface IBenchPeer : IAsyncDisposable
 }
 
 /// <summary>
-/// dcmqrscp with one storage area (AE title) per partition. A dcmqrscp storage area holds at most 500 studies
-/// (DB_UpperMaxStudies, fixed in its index.dat format; a larger configured maximum is lowered to 500) and its
-/// quota system silently deletes the oldest study beyond that, so ~30,000 studies need ~70 areas. Each patient's
+/// dcmqrscp with one storage area (AE title) per partition: an area keeps at most 500 studies (a limit of its
+/// index format; beyond it the oldest are silently deleted), so ~30,000 studies need ~70 areas. Each patient's
 /// studies live in one area, and each query is addressed to that area's AE title.
 /// </summary>
 public sealed class DcmqrscpAreas : IBenchPeer
 {
-    private readonly TempDirectory _root;
-    private readonly PeerProcess _process;
+    private readonly DcmqrscpPeer _peer;
     private readonly IReadOnlyDictionary<string, string> _aeByPatient;
 
-    private DcmqrscpAreas(TempDirectory root, PeerProcess process, int port, IReadOnlyDictionary<string, string> aeByPatient)
+    private DcmqrscpAreas(DcmqrscpPeer peer, IReadOnlyDictionary<string, string> aeByPatient)
     {
-        _root = root;
-        _process = process;
-        Port = port;
+        _peer = peer;
         _aeByPatient = aeByPatient;
     }
 
     public string Name => "dcmqrscp";
-    public int Port { get; }
-    public int Pid => _process.Pid;
+    public int Port => _peer.Port;
+    public int Pid => _peer.Process.Pid;
     public string CalledAeFor(string patientId) => _aeByPatient[patientId];
 
-    public static async Task<DcmqrscpAreas> StartAsync(CohortFiles files)
-    {
-        var root = new TempDirectory("handi-pacsbench-dcmqrscp-");
-        try
+    public static async Task<DcmqrscpAreas> StartAsync(CohortFiles files) =>
+        new(await DcmqrscpPeer.StartAsync(options: new DcmqrscpPeerOptions
         {
-            var port = FreePorts.Next();
-            var config = new StringBuilder();
-            config.Append(CultureInfo.InvariantCulture, $"NetworkTCPPort = {port}\nMaxPDUSize = 16384\nMaxAssociations = 64\n");
-            config.Append("HostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\nAETable BEGIN\n");
-            foreach (var area in files.Areas)
-            {
-                config.Append(CultureInfo.InvariantCulture, $"{area} {root.Sub(area)} RW (500, 1024mb) ANY\n");
-            }
-            config.Append("AETable END\n");
-            var path = Path.Combine(root.Path, "dcmqrscp.cfg");
-            await File.WriteAllTextAsync(path, config.ToString());
-            var process = PeerProcess.Start("dcmqrscp", new[] { "-c", path }, root.Path);
-            var peer = new DcmqrscpAreas(root, process, port, files.AreaByPatient);
-            try
-            {
-                await StoreScu.WaitForEchoAsync(process, port, files.Areas[0], TimeSpan.FromSeconds(20));
-                return peer;
-            }
-            catch
-            {
-                await peer.DisposeAsync();
-                throw;
-            }
-        }
-        catch
-        {
-            root.Dispose();
-            throw;
-        }
-    }
+            AeTitle = files.Areas[0],
+            MoreStorageAreas = files.Areas.Skip(1).ToList(),
+            MaxAssociations = 64,
+        }), files.AreaByPatient);
 
     public async Task<string> LoadAsync(CohortFiles files, CancellationToken cancellationToken)
     {
@@ -96,16 +64,7 @@ public sealed class DcmqrscpAreas : IBenchPeer
         return $"{files.Areas.Count} storage areas (AE titles {files.Areas[0]}..{files.Areas[^1]}, at most {files.MaxStudiesPerArea} studies each), 2 storescu at a time";
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        // dcmqrscp forks a child per association; stop any still running, then the parent.
-        foreach (var child in PeerProcess.ChildProcessIds(_process.Pid))
-        {
-            PeerProcess.SendSignal(child, PosixSignalNumber.Kill);
-        }
-        await _process.DisposeAsync();
-        _root.Dispose();
-    }
+    public ValueTask DisposeAsync() => _peer.DisposeAsync();
 }
 
 /// <summary>Orthanc (one AE, one SQLite index) holding the whole cohort.</summary>

@@ -61,6 +61,12 @@ public sealed record DcmqrscpPeerOptions
     /// <summary>Generate the studies with dump2dcm rather than the C# Part-10 writer.</summary>
     public bool UseDump2Dcm { get; init; }
     public int MaxPduSize { get; init; } = 16384;
+    public int MaxAssociations { get; init; } = 16;
+    /// <summary>
+    /// Further storage areas, each reached by its own called AE title. A storage area keeps at most
+    /// <see cref="DcmqrscpPeer.MaxStudiesPerArea"/> studies, so many studies need many areas.
+    /// </summary>
+    public IReadOnlyList<string> MoreStorageAreas { get; init; } = Array.Empty<string>();
     /// <summary>
     /// Studies one storage area may hold. dcmqrscp's index silently lowers anything above 500 to 500 and then
     /// deletes the oldest studies, so more is refused here rather than lost quietly.
@@ -108,7 +114,9 @@ public sealed class DcmqrscpPeer : IAsyncDisposable
             var data = root.Sub("data");
             var port = FreePorts.Next();
             var config = Path.Combine(root.Path, "dcmqrscp.cfg");
-            await File.WriteAllTextAsync(config, Config(options, port, data));
+            var areas = new List<(string AeTitle, string Directory)> { (options.AeTitle, data) };
+            areas.AddRange(options.MoreStorageAreas.Select(ae => (ae, root.Sub("area-" + ae))));
+            await File.WriteAllTextAsync(config, Config(options, port, areas));
             // Default fork mode: --single-process serves one association and exits.
             var process = PeerProcess.Start("dcmqrscp", new[] { "-c", config }, root.Path);
             var peer = new DcmqrscpPeer(root, process, port, options);
@@ -165,17 +173,20 @@ public sealed class DcmqrscpPeer : IAsyncDisposable
         _root.Dispose();
     }
 
-    private static string Config(DcmqrscpPeerOptions options, int port, string data)
+    private static string Config(DcmqrscpPeerOptions options, int port, IEnumerable<(string AeTitle, string Directory)> areas)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"NetworkTCPPort = {port}\nMaxPDUSize = {options.MaxPduSize}\nMaxAssociations = 16\n");
+        text.Append(CultureInfo.InvariantCulture, $"NetworkTCPPort = {port}\nMaxPDUSize = {options.MaxPduSize}\nMaxAssociations = {options.MaxAssociations}\n");
         text.Append("HostTable BEGIN\n");
         foreach (var (ae, destinationPort) in options.MoveDestinations)
         {
             text.Append(CultureInfo.InvariantCulture, $"{Symbol(ae)} = ({ae}, 127.0.0.1, {destinationPort})\n");
         }
         text.Append("HostTable END\nVendorTable BEGIN\nVendorTable END\nAETable BEGIN\n");
-        text.Append(CultureInfo.InvariantCulture, $"{options.AeTitle} {data} RW ({options.MaxStudies}, 1024mb) ANY\n");
+        foreach (var (aeTitle, directory) in areas)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{aeTitle} {directory} RW ({options.MaxStudies}, 1024mb) ANY\n");
+        }
         text.Append("AETable END\n");
         return text.ToString();
     }

@@ -210,7 +210,7 @@ namespace HandiImaging.Core.Tests.Failures
         }
 
         [Fact]
-        public void ConcurrentWritersLoseNoRow()
+        public async Task ConcurrentWritersLoseNoRow()
         {
             const int writers = 6, runsEach = 15;
             var start = new ManualResetEventSlim();
@@ -225,7 +225,7 @@ namespace HandiImaging.Core.Tests.Failures
                 }
             })).ToArray();
             start.Set();
-            Task.WaitAll(tasks);
+            await Task.WhenAll(tasks);
             var rows = new IngestFailureLedger(LedgerPath).Read();
             Assert.Equal(writers * runsEach + 1, rows.Count);
             Assert.Equal(writers * runsEach, rows.Single(r => r.StudyInstanceUid == "shared").TimesSeen);
