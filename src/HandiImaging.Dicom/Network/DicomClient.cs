@@ -17,19 +17,4 @@ public static class DicomClient
             return result;
         }
     }
-
-    /// <summary>A DICOM date range for a query key: "from-to", "from-", "-to", a single date, or "" for any date.</summary>
-    public static string FormatDateRange(System.DateTime? from, System.DateTime? to)
-    {
-        static string Da(System.DateTime? d) => d?.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture) ?? "";
-        if (from == null && to == null)
-        {
-            return "";
-        }
-        if (from != null && to != null && from.Value.Date == to.Value.Date)
-        {
-            return Da(from);
-        }
-        return Da(from) + "-" + Da(to);
-    }
 }

@@ -173,19 +173,6 @@ public sealed class DatasetCodecTests
             bytes, DicomTransferSyntax.ImplicitVRLittleEndian, new DicomCodecLimits { MaxSequenceDepth = 3 }));
     }
 
-    [Theory]
-    [InlineData(null, null, "")]
-    [InlineData("2024-01-01", "2024-12-31", "20240101-20241231")]
-    [InlineData(null, "2023-12-31", "-20231231")]
-    [InlineData("2024-06-01", null, "20240601-")]
-    [InlineData("2024-06-01", "2024-06-01", "20240601")]
-    public void Date_ranges_format_as_the_standard_says(string? from, string? to, string expected)
-    {
-        static DateTime? Parse(string? d) => d == null ? null : DateTime.Parse(d, System.Globalization.CultureInfo.InvariantCulture);
-
-        Assert.Equal(expected, DicomClient.FormatDateRange(Parse(from), Parse(to)));
-    }
-
     internal static byte[] Tag(ushort group, ushort element) =>
         new[] { (byte)group, (byte)(group >> 8), (byte)element, (byte)(element >> 8) };
 
