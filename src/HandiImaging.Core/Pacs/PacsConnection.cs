@@ -1,4 +1,5 @@
 using System;
+using HandiImaging.Dicom;
 
 namespace HandiImaging.Core.Pacs
 {
@@ -29,17 +30,11 @@ namespace HandiImaging.Core.Pacs
         /// <summary>At most this many associations at once.</summary>
         public int ThrottleLimit { get; init; } = 4;
 
-        /// <summary>AE titles are 1–16 characters of the default repertoire, without backslash or control characters.</summary>
+        /// <summary>Trims an AE title and checks it (1–16 printable ASCII characters, no backslash).</summary>
         public static string CheckAeTitle(string? title, string which)
         {
             var trimmed = (title ?? "").Trim();
-            if (trimmed.Length == 0) throw new ArgumentException($"The {which} AE title is empty.");
-            if (trimmed.Length > 16) throw new ArgumentException($"The {which} AE title '{trimmed}' is {trimmed.Length} characters; AE titles have at most 16.");
-            foreach (var c in trimmed)
-            {
-                if (c < 0x20 || c > 0x7E || c == '\\')
-                    throw new ArgumentException($"The {which} AE title '{trimmed}' contains '{c}', which AE titles may not contain.");
-            }
+            DicomClientOptions.ValidateAeTitle(trimmed, $"The {which} AE title");
             return trimmed;
         }
 

@@ -67,17 +67,21 @@ public sealed record DicomClientOptions
     }
 
     /// <summary>AE titles: 1-16 characters of printable ASCII, no backslash (PS3.5 AE).</summary>
-    public static void ValidateAeTitle(string title, string name)
+    public static void ValidateAeTitle(string? title, string name)
     {
-        if (string.IsNullOrWhiteSpace(title) || title.Length > 16)
+        if (string.IsNullOrWhiteSpace(title))
         {
-            throw new ArgumentException($"{name} '{title}' must be 1 to 16 characters.");
+            throw new ArgumentException($"{name} is empty; an AE title has 1 to 16 characters.");
+        }
+        if (title!.Length > 16)
+        {
+            throw new ArgumentException($"{name} '{title}' is {title.Length} characters; an AE title has at most 16.");
         }
         foreach (var c in title)
         {
             if (c < 0x20 || c > 0x7E || c == '\\')
             {
-                throw new ArgumentException($"{name} '{title}' may hold only printable ASCII without '\\'.");
+                throw new ArgumentException($"{name} '{title}' contains '{c}'; an AE title is printable ASCII without '\\'.");
             }
         }
     }
