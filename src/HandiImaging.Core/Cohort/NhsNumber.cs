@@ -16,16 +16,12 @@ namespace HandiImaging.Core.Cohort
             var digits = text.Trim();
             if (digits.Length == 0) return new NhsNumberCheck(text, false, "empty");
             if (digits.Length != 10) return new NhsNumberCheck(text, false, $"has {digits.Length} characters, expected 10 digits");
-            var sum = 0;
             for (var i = 0; i < 10; i++)
             {
                 var c = digits[i];
                 if (c < '0' || c > '9') return new NhsNumberCheck(text, false, $"character {i + 1} ('{c}') is not a digit");
-                if (i < 9) sum += (c - '0') * (10 - i);
             }
-            var check = 11 - sum % 11;
-            if (check == 11) check = 0;
-            if (check == 10) return new NhsNumberCheck(text, false, "first nine digits give check value 10, which no valid NHS number has");
+            if (CheckDigit(digits) is not { } check) return new NhsNumberCheck(text, false, "first nine digits give check value 10, which no valid NHS number has");
             var actual = digits[9] - '0';
             return actual == check
                 ? new NhsNumberCheck(text, true, "valid")
@@ -33,5 +29,14 @@ namespace HandiImaging.Core.Cohort
         }
 
         public static bool IsValid(string? value) => Check(value).IsValid;
+
+        /// <summary>The check digit for the first nine digits of <paramref name="digits"/>; null when no valid number starts with them.</summary>
+        public static int? CheckDigit(string digits)
+        {
+            var sum = 0;
+            for (var i = 0; i < 9; i++) sum += (digits[i] - '0') * (10 - i);
+            var check = 11 - sum % 11;
+            return check == 11 ? 0 : check == 10 ? null : check;
+        }
     }
 }

@@ -358,11 +358,7 @@ namespace HandiImaging.Core.Demo
                     // English NHS numbers are issued from 400 000 000 0 and 600 000 000 0 onwards.
                     var body = (_random.Chance(0.5) ? 400_000_000 : 600_000_000) + _random.Next(200_000_000);
                     var digits = body.ToString(CultureInfo.InvariantCulture);
-                    var sum = 0;
-                    for (var i = 0; i < 9; i++) sum += (digits[i] - '0') * (10 - i);
-                    var check = 11 - sum % 11;
-                    if (check == 10) continue;
-                    if (check == 11) check = 0;
+                    if (Cohort.NhsNumber.CheckDigit(digits) is not { } check) continue;
                     var nhs = digits + check.ToString(CultureInfo.InvariantCulture);
                     if (_nhsNumbers.Add(nhs)) return nhs;
                 }
