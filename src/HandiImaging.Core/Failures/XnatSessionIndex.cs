@@ -6,6 +6,7 @@ using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
 using HandiImaging.Core.IO;
+using HandiImaging.Core.Xnat;
 
 namespace HandiImaging.Core.Failures
 {
@@ -21,9 +22,6 @@ namespace HandiImaging.Core.Failures
     /// </remarks>
     public sealed class XnatSessionIndex
     {
-        /// <summary>The session types the procedure exports, in the summary's order.</summary>
-        public static readonly IReadOnlyList<string> SessionTypes = new[] { "CT", "MR", "PET", "CR", "DX", "RF", "SR", "XA" };
-
         private readonly HashSet<string> _uids = new HashSet<string>(StringComparer.Ordinal);
         private readonly HashSet<string> _labels = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly List<string> _filesRead = new List<string>();
@@ -46,28 +44,20 @@ namespace HandiImaging.Core.Failures
             return accession.Length > 0 && _labels.Contains(accession);
         }
 
-        /// <summary>Reads whichever of the eight exports are in <paramref name="folder"/> (names matched case-insensitively).</summary>
+        /// <summary>Reads whichever of the eight exports are in <paramref name="folder"/> (see <see cref="XnatSessionExports.Locate"/>).</summary>
         public static XnatSessionIndex Load(string folder)
         {
-            if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"The session folder {folder} does not exist.");
-            var present = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var file in Directory.GetFiles(folder, "*.csv"))
-            {
-                var name = Path.GetFileName(file);
-                if (!present.ContainsKey(name)) present.Add(name, file);
-            }
             var index = new XnatSessionIndex();
-            foreach (var type in SessionTypes)
+            foreach (var export in XnatSessionExports.Locate(folder))
             {
-                var name = type + ".csv";
-                if (!present.TryGetValue(name, out var path))
+                if (export.Path is null)
                 {
-                    index._missing.Add(name);
+                    index._missing.Add(export.FileName);
                     continue;
                 }
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+                using var stream = new FileStream(export.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
                 using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-                index.Add(reader, path);
+                index.Add(reader, export.Path);
             }
             return index;
         }

@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using System.Linq;
+using HandiImaging.Core.Xnat;
 
 namespace HandiImaging.Core.Summary
 {
@@ -43,20 +45,11 @@ namespace HandiImaging.Core.Summary
             yield return $"{ColumnPrefix} Scans {i}";
         }
 
-        public static readonly SummarySection Failures = new SummarySection(8, "Failures", "PACs-not-ingested", null);
+        public static readonly SummarySection Failures = new SummarySection(XnatSessionExports.Types.Count, "Failures", "PACs-not-ingested", null);
 
         /// <summary>The eight XNAT session types in output order.</summary>
-        public static readonly IReadOnlyList<SummarySection> SessionTypes = new[]
-        {
-            new SummarySection(0, "CT", "CT", "CT.csv"),
-            new SummarySection(1, "MR", "MR", "MR.csv"),
-            new SummarySection(2, "PET", "PET", "PET.csv"),
-            new SummarySection(3, "CR", "CR", "CR.csv"),
-            new SummarySection(4, "DX", "DX", "DX.csv"),
-            new SummarySection(5, "RF", "RF", "RF.csv"),
-            new SummarySection(6, "SR", "SR", "SR.csv"),
-            new SummarySection(7, "XA", "XA", "XA.csv"),
-        };
+        public static readonly IReadOnlyList<SummarySection> SessionTypes =
+            XnatSessionExports.Types.Select((type, i) => new SummarySection(i, type, type, type + ".csv")).ToList();
 
         /// <summary>Every section in output order: the eight session types, then the failures.</summary>
         public static readonly IReadOnlyList<SummarySection> All = new List<SummarySection>(SessionTypes) { Failures };

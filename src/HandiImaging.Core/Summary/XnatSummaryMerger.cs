@@ -7,6 +7,7 @@ using System.Threading;
 using CsvHelper;
 using CsvHelper.Configuration;
 using HandiImaging.Core.IO;
+using HandiImaging.Core.Xnat;
 
 namespace HandiImaging.Core.Summary
 {
@@ -60,23 +61,13 @@ namespace HandiImaging.Core.Summary
             return run.Execute();
         }
 
-        /// <summary>Finds the eight session exports (exact name, else the only case-insensitive match).</summary>
+        /// <summary>Finds the eight session exports (see <see cref="XnatSessionExports.Locate"/>); all must be there.</summary>
         public static IReadOnlyList<string> FindSessionFiles(string folder)
         {
-            if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"The session folder {folder} does not exist.");
-            var present = Directory.GetFiles(folder, "*.csv");
-            var found = new List<string>();
-            var missing = new List<string>();
-            foreach (var section in SummarySection.SessionTypes)
-            {
-                var exact = Path.Combine(folder, section.FileName!);
-                if (File.Exists(exact)) { found.Add(exact); continue; }
-                var matches = present.Where(p => string.Equals(Path.GetFileName(p), section.FileName, StringComparison.OrdinalIgnoreCase)).ToList();
-                if (matches.Count == 1) found.Add(matches[0]);
-                else missing.Add(section.FileName!);
-            }
+            var exports = XnatSessionExports.Locate(folder);
+            var missing = exports.Where(e => e.Path is null).Select(e => e.FileName).ToList();
             if (missing.Count > 0) throw new SessionFileMissingException(folder, missing);
-            return found;
+            return exports.Select(e => e.Path!).ToList();
         }
 
         internal static int ToDay(DateTime date) => (int)(date.Date.Ticks / TimeSpan.TicksPerDay);

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using HandiImaging.Core.Failures;
+using HandiImaging.Core.Xnat;
 using HandiImaging.Core.IO;
 
 namespace HandiImaging.Commands
@@ -68,7 +69,7 @@ namespace HandiImaging.Commands
                 return;
             }
             if (sessions.FilesRead.Count == 0)
-                Fail(new FileNotFoundException($"None of the session exports ({string.Join(", ", XnatSessionIndex.SessionTypes.Select(t => t + ".csv"))}) is in {folder}."), "SessionFileMissing", ErrorCategory.ObjectNotFound, folder);
+                Fail(new FileNotFoundException($"None of the session exports ({string.Join(", ", XnatSessionExports.Types.Select(t => t + ".csv"))}) is in {folder}."), "SessionFileMissing", ErrorCategory.ObjectNotFound, folder);
             if (sessions.MissingFiles.Count > 0)
                 WriteWarning($"{string.Join(", ", sessions.MissingFiles)} not found in {folder}; failures only those exports would resolve stay Open.");
             foreach (var warning in sessions.Warnings) WriteWarning(warning);
