@@ -226,6 +226,22 @@ public sealed class ListingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_large_project_comes_back_whole_in_one_streamed_answer()
+    {
+        await using var xnat = await Doubles.Start();
+        for (var i = 0; i < 3000; i++) xnat.State.AddExperiment(Doubles.Session("L" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), scans: 4));
+        using var raw = new Raw(xnat);
+        var id = await raw.Login();
+        var csv = await raw.Text("/data/experiments?project=RT-HaND&xsiType=xnat:imageSessionData&format=csv&columns=ID,label,xnat:imagescandata/id", id);
+        var lines = csv.TrimEnd('\n').Split('\n');
+        Assert.Equal(12_001, lines.Length);
+        Assert.Equal(3000, lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().Count());
+        var (rows, set) = await raw.ResultSet("/data/projects/RT-HaND/experiments?columns=ID,label", id);
+        Assert.Equal(3000, rows.Count);
+        Assert.Equal("3000", set.GetProperty("totalRecords").GetString());
+    }
+
+    [Fact]
     public async Task Requests_under_REST_answer_like_data()
     {
         var (rows, _) = await _raw.ResultSet("/REST/projects/RT-HaND/experiments?columns=label", _admin);
