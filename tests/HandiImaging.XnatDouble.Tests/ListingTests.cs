@@ -69,6 +69,15 @@ public sealed class ListingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Shared_in_sessions_are_found_site_wide_through_the_sharing_xpath_and_by_subject()
+    {
+        var (rows, _) = await _raw.ResultSet("/data/experiments?xsiType=xnat:imageSessionData&xnat:imagesessiondata/sharing/share/project=RT-HaND&columns=ID,label,xnat:imagescandata/id", _admin);
+        Assert.Equal("OTHER1", Assert.Single(rows)["label"].GetString());
+        var (bySubject, _) = await _raw.ResultSet("/data/projects/RT-HaND/subjects/SUBJ_MR1/experiments?columns=label", _admin);
+        Assert.Equal("MR1", Assert.Single(bySubject)["label"].GetString());
+    }
+
+    [Fact]
     public async Task JSON_key_order_is_not_stable()
     {
         var orders = new HashSet<string>();
