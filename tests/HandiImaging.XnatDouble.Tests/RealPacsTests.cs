@@ -89,6 +89,21 @@ public sealed class RealPacsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_study_can_be_archived_straight_from_the_PACS_so_both_agree_and_a_later_import_of_it_conflicts()
+    {
+        var session = await _xnat.Dqr.ArchiveFromPacsAsync(3, "RT-HaND", Head.StudyInstanceUid, subject: "9434765919", session: "RX0999");
+        Assert.NotNull(session);
+        Assert.Equal(("xnat:mrSessionData", "RX0999", new DateOnly(2023, 9, 9)), (session.XsiType, session.Label, session.Date));
+        Assert.Equal(new[] { Head.SeriesInstanceUid(1) }, session.Scans.Select(s => s.Uid));
+        var (rows, _) = await _raw.ResultSet($"/data/projects/RT-HaND/experiments?UID={Head.StudyInstanceUid}&columns=label,subject_label", _admin);
+        Assert.Equal("9434765919", Assert.Single(rows)["subject_label"].GetString());
+
+        Assert.Null(await _xnat.Dqr.ArchiveFromPacsAsync(3, "RT-HaND", Head.StudyInstanceUid));
+        Assert.Equal("CONFLICT", Assert.Single(_xnat.State.PrearchiveIn("RT-HaND")).Status);
+        await Assert.ThrowsAsync<ArgumentException>(() => _xnat.Dqr.ArchiveFromPacsAsync(3, "RT-HaND", "1.2.3.404"));
+    }
+
+    [Fact]
     public async Task A_PACS_that_stopped_answering_fails_its_echo_and_its_query()
     {
         _xnat.State.AddPacs(new PacsEntry { Id = 4, AeTitle = "GONE", Host = "127.0.0.1", Port = FreePorts.Next() });

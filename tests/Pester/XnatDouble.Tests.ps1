@@ -9,7 +9,9 @@ BeforeAll {
                         scans = @(@{ id = '1'; type = 'T1' }, @{ id = '2'; type = 'T2' }) })
         pacs     = @(@{ id = 1; aeTitle = 'PACS'; defaultQueryRetrievePacs = $true
                         studies = @(@{ studyInstanceUid = '2.25.7'; patientId = 'H1'; patientName = 'DOE^JANE'; studyDate = '20240105'; studyId = 'RX7'
-                                       series = @(@{ seriesInstanceUid = '2.25.7.1'; seriesNumber = '1'; modality = 'CT'; seriesDescription = 'AX' }) }) })
+                                       series = @(@{ seriesInstanceUid = '2.25.7.1'; seriesNumber = '1'; modality = 'CT'; seriesDescription = 'AX' }) },
+                                    @{ studyInstanceUid = '2.25.8'; patientId = 'H1'; patientName = 'DOE^JANE'; studyDate = '20230105'; accessionNumber = 'RX8'
+                                       series = @(@{ seriesInstanceUid = '2.25.8.1'; seriesNumber = '1'; modality = 'MR' }, @{ seriesInstanceUid = '2.25.8.2'; seriesNumber = '2'; modality = 'MR' }) }) })
     }
     $script:basic = @{ Authorization = 'Basic ' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('admin:pw')) }
     function Invoke-Xnat([string] $Path, [string] $Method = 'GET', [hashtable] $Headers = @{}, $Body) {
@@ -61,6 +63,13 @@ Describe 'Invoke-XnatDoubleControl' {
         $history.status | Should -Be 'RECEIVED'
         $archived = Invoke-XnatDoubleControl $x GET 'experiments?project=RT-HaND'
         ($archived | Where-Object label -eq 'RX7').subjectLabel | Should -Be 'NN_H1'
+    }
+
+    It 'archives a PACS study straight away so XNAT and the PACS agree' {
+        $archived = (Invoke-XnatDoubleControl $x POST archive @{ pacsId = 1; project = 'RT-HaND'; studyInstanceUid = '2.25.8'; subjectLabel = 'NN_H1'; label = 'RX8' }).archived
+        $archived.label | Should -Be 'RX8'
+        $archived.xsiType | Should -Be 'xnat:mrSessionData'
+        @($archived.scans).Count | Should -Be 2
     }
 
     It 'reports live sessions and refuses a login beyond the cap' {
