@@ -251,6 +251,32 @@ public sealed class ListingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sorting_applies_columns_DEFAULT_works_and_an_unknown_type_matches_nothing()
+    {
+        var (sorted, _) = await _raw.ResultSet("/data/projects/RT-HaND/experiments?columns=label&sortBy=label&sortOrder=DESC", _admin);
+        Assert.Equal(new[] { "SHARED1", "PETMR1", "MR1", "CT1", "CR1" }, sorted.Select(r => S(r, "label")));
+        var (defaults, _) = await _raw.ResultSet("/data/experiments?columns=DEFAULT", _admin);
+        Assert.Equal(new[] { "ID", "URI", "date", "insert_date", "label", "project", "xsiType" }, defaults[0].Keys.OrderBy(k => k, StringComparer.Ordinal));
+        var (none, set) = await _raw.ResultSet("/data/projects/RT-HaND/experiments?xsiType=xnat:mrSession", _admin);
+        Assert.Empty(none);
+        Assert.Equal("0", set.GetProperty("totalRecords").GetString());
+    }
+
+    [Fact]
+    public async Task Projects_are_listed_and_one_project_is_an_item_document()
+    {
+        var (rows, _) = await _raw.ResultSet("/data/projects?format=json", _admin);
+        Assert.Equal(new[] { "OTHER", "RT-HaND" }, rows.Select(r => S(r, "ID")).OrderBy(i => i, StringComparer.Ordinal));
+        Assert.Equal("/data/projects/RT-HaND", S(rows.Single(r => S(r, "ID") == "RT-HaND"), "URI"));
+        using var item = await _raw.Get("/data/projects/RT-HaND?format=json", cookie: _admin);
+        using var doc = JsonDocument.Parse(await item.Content.ReadAsStringAsync());
+        Assert.Equal("RT-HaND", doc.RootElement.GetProperty("items")[0].GetProperty("data_fields").GetProperty("ID").GetString());
+        var member = await _raw.Login("member", "pw");
+        using var hidden = await _raw.Get("/data/projects/OTHER", cookie: member);
+        Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+    }
+
+    [Fact]
     public async Task Requests_under_REST_answer_like_data()
     {
         var (rows, _) = await _raw.ResultSet("/REST/projects/RT-HaND/experiments?columns=label", _admin);
