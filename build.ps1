@@ -78,21 +78,24 @@ function Invoke-Build {
 
 function Install-DicomPeer {
     # The PACS in tests is a real DICOM server: dcmtk's dcmqrscp (plus storescu, storescp, dump2dcm) and Orthanc.
+    # The run report is rendered in headless Chromium by its tests (Debian's chromium package).
     # -Optional (the demo): install when we can, otherwise carry on without them.
     param([switch] $Optional)
     $missing = @('dcmqrscp', 'storescu', 'storescp', 'dump2dcm', 'echoscu', 'findscu') | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) }
     if (-not (Test-Path '/usr/sbin/Orthanc')) { $missing += 'Orthanc' }
+    if (-not $Optional -and -not (Get-Command chromium -ErrorAction SilentlyContinue)) { $missing += 'chromium' }
     if (-not $missing) { return }
     $isRoot = $IsLinux -and ((& id -u) -eq '0')
     if ($isRoot -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
         Write-Host "== installing DICOM peers (missing: $($missing -join ', '))"
         $env:DEBIAN_FRONTEND = 'noninteractive'
         Invoke-Native apt-get @('update', '-qq')
-        Invoke-Native apt-get @('install', '-y', '-qq', 'dcmtk', 'orthanc')
+        $packages = @('dcmtk', 'orthanc') + @($missing | Where-Object { $_ -eq 'chromium' })
+        Invoke-Native apt-get (@('install', '-y', '-qq') + $packages)
         return
     }
     if ($Optional) { Write-Warning "DICOM peers not installed ($($missing -join ', ')): the demo skips its PACS steps."; return }
-    throw "The tests need real DICOM peers that are not installed ($($missing -join ', ')). On Debian: sudo apt-get install -y dcmtk orthanc"
+    throw "The tests need real DICOM peers and Chromium, and these are not installed ($($missing -join ', ')). On Debian: sudo apt-get install -y dcmtk orthanc chromium"
 }
 
 function Get-PesterManifest {
