@@ -10,11 +10,14 @@
              Pester suite, and prints `N passed, N failed`. Exits non-zero on any failure or on no tests.
       Demo   Build, generates the built-in demo quarter and runs the procedure on it.
       Bench  Build, runs the benchmarks under bench/ and prints their figures.
+      Package  Build, then lays out the installable module out/HandiImaging/<version>/ (its own manifest, bin/,
+             bin/dependencies/, formats/, en-US/) and packs out/HandiImaging.<version>.nupkg for Install-PSResource
+             / Install-Module from a folder or an internal feed (build/New-ModulePackage.ps1).
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package')]
     [string] $Task = 'Build',
 
     # Where the demo writes its quarter and outputs.
@@ -177,9 +180,17 @@ function Invoke-Demo {
     if ($LASTEXITCODE -ne 0) { throw "the demo failed (exit code $LASTEXITCODE)" }
 }
 
+function Invoke-Package {
+    Invoke-Build
+    # A fresh process: packaging reads the manifest and must not load the module into the build's process.
+    & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $Root 'build/New-ModulePackage.ps1') -Root $Root -OutputPath (Join-Path $Root 'out')
+    if ($LASTEXITCODE -ne 0) { throw "packaging failed (exit code $LASTEXITCODE)" }
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
     'Demo' { Invoke-Demo }
     'Test' { Invoke-Test }
     'Bench' { Invoke-Bench }
+    'Package' { Invoke-Package }
 }
