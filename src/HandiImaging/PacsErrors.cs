@@ -19,6 +19,8 @@ namespace HandiImaging
                 DicomServiceNotAcceptedException _ => ("PacsServiceNotAccepted", ErrorCategory.NotImplemented),
                 DicomProtocolException _ => ("PacsProtocolError", ErrorCategory.ProtocolError),
                 PacsQueryFailedException _ => ("PacsQueryFailed", ErrorCategory.InvalidResult),
+                StudyQueryKeyException _ => ("PacsQueryKeyNotMatchable", ErrorCategory.InvalidArgument),
+                QueryBudgetExceededException _ => ("PacsQueryBudgetExceeded", ErrorCategory.LimitsExceeded),
                 OperationCanceledException _ => ("PacsOperationStopped", ErrorCategory.OperationStopped),
                 _ => ("PacsOperationFailed", ErrorCategory.NotSpecified),
             };
@@ -27,8 +29,14 @@ namespace HandiImaging
             return record;
         }
 
-        /// <summary>Errors that mean no query can work with these settings (wrong host, port or AE titles).</summary>
+        /// <summary>
+        /// Errors that mean no query can work with these settings: nothing listening, a permanent rejection (wrong
+        /// called or calling AE title), no accepted presentation context. Aborts and transient rejections are not:
+        /// they were retried and cost only their patient.
+        /// </summary>
         public static bool IsSettingsProblem(Exception exception) =>
-            exception is DicomAssociationRejectedException || exception is DicomConnectionException || exception is DicomAssociationAbortedException;
+            (exception is DicomAssociationRejectedException && !PacsFaults.IsTransient(exception))
+            || exception is DicomConnectionException
+            || exception is DicomServiceNotAcceptedException;
     }
 }
