@@ -28,15 +28,5 @@ namespace HandiImaging
             if (context != null) record.ErrorDetails = new ErrorDetails($"{context}: {exception.Message}");
             return record;
         }
-
-        /// <summary>
-        /// Errors that mean no query can work with these settings: nothing listening, a permanent rejection (wrong
-        /// called or calling AE title), no accepted presentation context. Aborts and transient rejections are not:
-        /// they were retried and cost only their patient.
-        /// </summary>
-        public static bool IsSettingsProblem(Exception exception) =>
-            (exception is DicomAssociationRejectedException && !PacsFaults.IsTransient(exception))
-            || exception is DicomConnectionException
-            || exception is DicomServiceNotAcceptedException;
     }
 }

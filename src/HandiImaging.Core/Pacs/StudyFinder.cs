@@ -212,4 +212,35 @@ namespace HandiImaging.Core.Pacs
         public static bool IsAssociationLimit(Exception exception) =>
             exception is DicomAssociationRejectedException { RejectSource: 3, Reason: 2 };
     }
+
+    /// <summary>
+    /// Decides when one query's failure means no query can work with these settings, so a run should stop:
+    /// only before any query succeeded, for nothing listening, a permanent rejection (wrong called or calling
+    /// AE title), no accepted presentation context — or the PACS aborting our first request for
+    /// <see cref="FirstRequestAbortsMeaningUnregistered"/> queries, each after its retries (Orthanc's answer to
+    /// an unregistered calling AE). Aborts and transient rejections short of that cost only their query.
+    /// Thread-safe: workers report from their own threads.
+    /// </summary>
+    public sealed class SettingsProblemDetector
+    {
+        public const int FirstRequestAbortsMeaningUnregistered = 5;
+
+        private int _succeeded;
+        private int _firstRequestAborts;
+
+        public void OnSucceeded() => Interlocked.Increment(ref _succeeded);
+
+        public bool AnySucceeded => Volatile.Read(ref _succeeded) > 0;
+
+        /// <summary>Call once per failed query; true when the run should stop with this error.</summary>
+        public bool IsSettingsProblem(Exception exception)
+        {
+            if (AnySucceeded) return false;
+            if (exception is DicomAssociationAbortedException { OnFirstRequest: true })
+                return Interlocked.Increment(ref _firstRequestAborts) >= FirstRequestAbortsMeaningUnregistered;
+            return (exception is DicomAssociationRejectedException && !PacsFaults.IsTransient(exception))
+                || exception is DicomConnectionException
+                || exception is DicomServiceNotAcceptedException;
+        }
+    }
 }

@@ -55,13 +55,9 @@ namespace HandiImaging.Commands
         private int _queued;
         private int _done;
         private int _failed;
-        private int _succeeded;
         private int _studies;
-        private int _firstRequestAborts;
+        private readonly SettingsProblemDetector _settings = new SettingsProblemDetector();
         private Exception? _settingsProblem;
-
-        /// <summary>Patients whose every try ended with the PACS aborting our first request, before any query worked: the mark of an unregistered calling AE.</summary>
-        private const int FirstRequestAbortsMeaningUnregistered = 5;
 
         /// <summary>The PACS to ask: a PacsConnection from New-PacsConnection, or a hashtable with the same keys.</summary>
         [Parameter(Mandatory = true)]
@@ -229,7 +225,7 @@ namespace HandiImaging.Commands
 
             public void OnCompleted(StudyQuery query, int studyCount)
             {
-                Interlocked.Increment(ref _cmdlet._succeeded);
+                _cmdlet._settings.OnSucceeded();
                 _cmdlet._pump!.Post(() =>
                 {
                     _cmdlet._done++;
@@ -240,10 +236,7 @@ namespace HandiImaging.Commands
             public void OnFailed(StudyQuery query, Exception exception)
             {
                 // Wrong host, port or AE titles before anything worked: no query can work, so stop them all.
-                var nothingWorked = Volatile.Read(ref _cmdlet._succeeded) == 0;
-                var unregistered = nothingWorked && exception is Dicom.DicomAssociationAbortedException { OnFirstRequest: true }
-                    && Interlocked.Increment(ref _cmdlet._firstRequestAborts) >= FirstRequestAbortsMeaningUnregistered;
-                if (nothingWorked && (unregistered || PacsErrors.IsSettingsProblem(exception)))
+                if (_cmdlet._settings.IsSettingsProblem(exception))
                 {
                     Interlocked.CompareExchange(ref _cmdlet._settingsProblem, exception, null);
                     _cmdlet._queue!.CompleteAdding();

@@ -99,6 +99,43 @@ namespace HandiImaging.Core.Tests.Pacs
         }
 
         [Fact]
+        public async Task Aborts_of_every_first_request_mean_an_unregistered_caller_only_after_five_patients_and_never_after_a_success()
+        {
+            await using var scp = new FakeScp(async (c, _) =>
+            {
+                await c.AcceptAsync();
+                await c.ReadMessageAsync();
+                await c.SendAsync(new Dicom.Pdu.AbortPdu(0, 0));
+            });
+
+            var sink = await RunAsync(scp, patients: Enumerable.Range(1, 6).Select(i => "P" + i).ToArray());
+
+            Assert.Equal(6, sink.Failures.Count);
+            Assert.All(sink.Failures, f => Assert.True(((DicomAssociationAbortedException)f.Error).OnFirstRequest));
+            Assert.Equal(6 * 3, scp.Connections); // every patient had its retries
+            var detector = new SettingsProblemDetector();
+            var verdicts = sink.Failures.Select(f => detector.IsSettingsProblem(f.Error)).ToList();
+            Assert.Equal(new[] { false, false, false, false, true, true }, verdicts);
+
+            var afterSuccess = new SettingsProblemDetector();
+            afterSuccess.OnSucceeded();
+            Assert.All(sink.Failures, f => Assert.False(afterSuccess.IsSettingsProblem(f.Error)));
+        }
+
+        [Theory]
+        [InlineData(1, 1, 7, true)]   // permanent: called AE not recognised
+        [InlineData(1, 1, 3, true)]   // permanent: calling AE not recognised
+        [InlineData(2, 1, 1, false)]  // transient
+        [InlineData(1, 3, 2, false)]  // the association limit, even when marked permanent
+        public void Only_permanent_rejections_stop_a_run(byte result, byte source, byte reason, bool stops)
+        {
+            var rejection = new DicomAssociationRejectedException("rejected", result, source, reason);
+
+            Assert.Equal(stops, new SettingsProblemDetector().IsSettingsProblem(rejection));
+            Assert.Equal(!stops, PacsFaults.IsTransient(rejection));
+        }
+
+        [Fact]
         public async Task A_permanent_rejection_is_not_retried()
         {
             await using var scp = new FakeScp(async (c, _) => await c.RejectAsync(1, 1, 3));
