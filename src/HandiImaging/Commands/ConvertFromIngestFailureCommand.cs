@@ -99,11 +99,10 @@ namespace HandiImaging.Commands
                 {
                     Fail(ex, "IdMapUnreadable", CategoryOf(ex), _mapPath);
                 }
-                WriteVerbose($"ID map {_mapPath}: {map!.Count} hospital IDs.");
-                if (map.Conflicts.Count > 0)
-                {
-                    WriteWarning($"{map.Conflicts.Count} hospital ID(s) are listed in {_mapPath} with different NHS numbers; the first listed is used: {string.Join(", ", map.Conflicts.Take(IngestFailureStats.MaxExamples))}.");
-                }
+                WriteVerbose($"ID map {_mapPath}: {map!.Count} hospital IDs; read as {map.Encoding}.");
+                foreach (var warning in map.Warnings.Take(IngestFailureStats.MaxExamples)) WriteWarning(warning.Message);
+                if (map.Warnings.Count > IngestFailureStats.MaxExamples)
+                    WriteWarning($"{_mapPath}: {map.Warnings.Count - IngestFailureStats.MaxExamples} further NHS-number warnings not listed; check the map with Test-NhsNumber -LiteralPath.");
             }
             _reader = new IngestFailureReader(map, IncludePlaceholder.IsPresent);
         }
