@@ -47,6 +47,7 @@ namespace HandiImaging.Commands
 
         /// <summary>The date the patients were queried; written as LastQueried (yyyy-MM-dd). Default today.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime AsOf { get; set; } = DateTime.Today;
 
         /// <summary>Returns one CohortChange per row changed.</summary>
@@ -82,6 +83,7 @@ namespace HandiImaging.Commands
 
         protected override void EndProcessing()
         {
+            RequirePastDate(AsOf, nameof(AsOf));
             var path = ParameterSetName == "LiteralPath" ? ResolveExistingFile(LiteralPath, true, "LiteralPath") : ResolveExistingFile(Path, false, "Path");
             CohortUpdatePlan plan;
             try

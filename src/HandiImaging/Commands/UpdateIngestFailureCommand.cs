@@ -45,6 +45,7 @@ namespace HandiImaging.Commands
 
         /// <summary>The date recorded as ResolvedOn; today by default.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime AsOf { get; set; } = DateTime.Today;
 
         /// <summary>Return the rows this run resolved instead of the summary.</summary>
@@ -53,6 +54,7 @@ namespace HandiImaging.Commands
 
         protected override void EndProcessing()
         {
+            RequirePastDate(AsOf, nameof(AsOf));
             var ledgerPath = ResolveExistingFile(LedgerPath, literal: true, nameof(LedgerPath));
             var folder = ResolveExistingFile(SessionPath, literal: true, nameof(SessionPath));
             if (!Directory.Exists(folder))
