@@ -51,9 +51,9 @@ namespace HandiImaging.Core.IO
         {
             var expected = string.Join(", ", Columns.Where(c => c.Required).Select(c => c.Name).DefaultIfEmpty(Columns.Count > 0 ? Columns[0].Name : ""));
             var wanted = Columns.Count(c => c.Required) + AnyOf.Count;
-            if (header.Length == 1 && wanted > 1)
+            var separator = header.Length != 1 ? null : header[0].IndexOf(';') >= 0 ? "semicolon" : header[0].IndexOf('\t') >= 0 ? "tab" : null;
+            if (header.Length == 1 && (wanted > 1 || separator != null))
             {
-                var separator = header[0].IndexOf(';') >= 0 ? "semicolon" : header[0].IndexOf('\t') >= 0 ? "tab" : null;
                 throw new InputFormatException(path, headerLine, null,
                     $"the header has one column ('{Short(header[0])}'); a {FileKind} has comma-separated columns {expected}" +
                     (separator is null ? "" : $" (this file looks {separator}-separated; save it as CSV with commas)"))

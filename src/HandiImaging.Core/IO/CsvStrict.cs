@@ -24,8 +24,12 @@ namespace HandiImaging.Core.IO
             MissingFieldFound = null,
             BadDataFound = args =>
             {
+                // CsvHelper also lands here when the file ends inside a quoted value: say where that quote opened.
                 var parser = args.Context.Parser;
-                var line = parser is null ? (long?)null : StartLine(parser.RawRecord ?? "", parser.RawRow);
+                var raw = args.RawRecord ?? parser?.RawRecord ?? "";
+                // A file ending inside a quoted value leaves RawRow one past the record's final line break.
+                if (parser != null) CheckQuotes(raw, Math.Max(1, parser.RawRow - AllLineBreaks(raw)), path, 0);
+                var line = parser is null ? (long?)null : StartLine(raw, parser.RawRow);
                 throw new InputFormatException(path, line, null,
                     "a quote is inside a value that does not start with one (CSV allows quotes only around a whole value, doubled inside it); " +
                     "put the value in quotes and double its quote marks, or remove the quote") { Code = "StrayQuote" };
@@ -49,8 +53,9 @@ namespace HandiImaging.Core.IO
 
         /// <summary>
         /// Throws when <paramref name="raw"/> (one record as CsvHelper read it, starting on <paramref name="startLine"/>)
-        /// holds a quote that never closes, or a quoted value spanning lines that themselves look like whole records
-        /// (<paramref name="columns"/> or more values) — a stray quote paired with a later one.
+        /// holds a quote that never closes, or a quoted value spanning lines of which one (after the first) has as
+        /// many separators as a whole row of <paramref name="columns"/> values — a stray quote paired with a later
+        /// one, swallowing the rows between. A note written over several lines has a few commas, not a row's worth.
         /// </summary>
         public static void CheckQuotes(string raw, long startLine, string path, int columns, char delimiter = ',')
         {
@@ -58,43 +63,73 @@ namespace HandiImaging.Core.IO
             var atFieldStart = true;
             var inQuotes = false;
             var openedAt = -1;
-            var delimitersOnInnerLine = 0;
-            var suspicious = false;
-            for (var i = 0; i < raw.Length; i++)
+            var suspiciousOpenedAt = -1;
+            var lineStartedInQuotes = false;
+            var delimitersOnLine = 0;
+            for (var i = 0; i <= raw.Length; i++)
             {
-                var c = raw[i];
+                var end = i == raw.Length;
+                var c = end ? '\n' : raw[i];
+                if (c == delimiter) delimitersOnLine++;
+                if (c == '\n')
+                {
+                    if (lineStartedInQuotes && columns > 1 && delimitersOnLine >= columns - 1 && suspiciousOpenedAt < 0) suspiciousOpenedAt = openedAt;
+                    lineStartedInQuotes = inQuotes;
+                    delimitersOnLine = 0;
+                }
+                if (end) break;
                 if (inQuotes)
                 {
-                    if (c == '"')
-                    {
-                        if (i + 1 < raw.Length && raw[i + 1] == '"') { i++; continue; }
-                        inQuotes = false;
-                        if (suspicious) break;
-                        continue;
-                    }
-                    if (c == delimiter) delimitersOnInnerLine++;
-                    else if (c == '\n')
-                    {
-                        if (columns > 1 && delimitersOnInnerLine >= columns - 1) suspicious = true;
-                        delimitersOnInnerLine = 0;
-                    }
+                    if (c != '"') continue;
+                    if (i + 1 < raw.Length && raw[i + 1] == '"') { i++; continue; }
+                    inQuotes = false;
                     continue;
                 }
                 if (c == '"' && atFieldStart)
                 {
                     inQuotes = true;
                     openedAt = i;
-                    delimitersOnInnerLine = 0;
                     continue;
                 }
                 atFieldStart = c == delimiter || c == '\n' || c == '\r';
             }
-            if (!inQuotes && !suspicious) return;
-            var line = startLine + InnerLineBreaks(raw.Substring(0, openedAt + 1));
+            if (!inQuotes && suspiciousOpenedAt < 0) return;
+            var at = inQuotes ? openedAt : suspiciousOpenedAt;
+            var line = startLine + InnerLineBreaks(raw.Substring(0, at + 1));
             var problem = inQuotes
                 ? "a quote opens a value here and never closes, so the rest of the file would be read as one value; close the quote or remove it"
-                : "a quote opens a value here and closes only several lines later, taking in lines that look like whole rows; check for a missing or stray quote";
+                : "a quote opens a value here and closes only on a later line, taking in lines that look like whole rows; check for a missing or stray quote";
             throw new InputFormatException(path, line, null, problem) { Code = "UnterminatedQuote" };
+        }
+
+        /// <summary>True when <paramref name="raw"/> ends inside a quoted value.</summary>
+        private static bool EndsInsideQuotes(string raw)
+        {
+            var atFieldStart = true;
+            var inQuotes = false;
+            for (var i = 0; i < raw.Length; i++)
+            {
+                var c = raw[i];
+                if (inQuotes)
+                {
+                    if (c != '"') continue;
+                    if (i + 1 < raw.Length && raw[i + 1] == '"') { i++; continue; }
+                    inQuotes = false;
+                    continue;
+                }
+                if (c == '"' && atFieldStart) { inQuotes = true; continue; }
+                atFieldStart = c == ',' || c == '\n' || c == '\r';
+            }
+            return inQuotes;
+        }
+
+        /// <summary>Every line break in <paramref name="raw"/>, a final one included.</summary>
+        private static int AllLineBreaks(string raw)
+        {
+            var count = 0;
+            for (var i = 0; i < raw.Length; i++)
+                if (raw[i] == '\n' || (raw[i] == '\r' && (i + 1 == raw.Length || raw[i + 1] != '\n'))) count++;
+            return count;
         }
 
         private static readonly char[] LineBreaks = { '\r', '\n' };
@@ -115,20 +150,29 @@ namespace HandiImaging.Core.IO
                     "is not valid UTF-8 past its first megabyte (part of it is in another encoding); save the whole file as UTF-8", ex) { Code = "InvalidEncoding" };
             }
             if (more && (parser.RawRow != previousEnd + 1 || (parser.Count > 0 && parser[parser.Count - 1].IndexOfAny(LineBreaks) >= 0)))
-                CheckQuotes(parser.RawRecord, StartLine(parser.RawRecord, parser.RawRow), path, columns);
+            {
+                var raw = parser.RawRecord;
+                // A record the file ends inside (an unclosed quote) leaves RawRow one past its final line break.
+                CheckQuotes(raw, EndsInsideQuotes(raw) ? Math.Max(1, parser.RawRow - AllLineBreaks(raw)) : StartLine(raw, parser.RawRow), path, columns);
+            }
             return more;
         }
 
-        /// <summary>A row with a value beyond the header's columns (an unquoted comma) would shift its cells: an error.</summary>
+        /// <summary>
+        /// A row with more values than the header has columns: an unquoted comma has shifted its cells (even when
+        /// the value pushed off the end is empty). Excel writes every row of a sheet, header included, to the same
+        /// width, so a row is never legitimately wider than its header; it may be narrower (trailing empty cells).
+        /// </summary>
+        public static InputFormatException TooWide(string path, long line, int values, int columns) =>
+            new InputFormatException(path, line, null,
+                $"the row has {values.ToString(CultureInfo.InvariantCulture)} values but the header has {columns.ToString(CultureInfo.InvariantCulture)} columns; " +
+                "check for an unquoted comma (put the value in quotes) or a missing header cell") { Code = "WrongColumnCount" };
+
+        /// <summary>Throws <see cref="TooWide"/> for a streamed row wider than the header.</summary>
         public static void CheckWidth(CsvParser parser, string path, long line, int columns)
         {
             if (parser.Count <= columns) return;
-            for (var f = columns; f < parser.Count; f++)
-            {
-                if (parser[f].Trim().Length == 0) continue;
-                throw new InputFormatException(path, line, null,
-                    $"the row has {parser.Count.ToString(CultureInfo.InvariantCulture)} values but the header has {columns.ToString(CultureInfo.InvariantCulture)} columns; check for an unquoted comma") { Code = "WrongColumnCount" };
-            }
+            throw TooWide(path, line, parser.Count, columns);
         }
     }
 }

@@ -74,6 +74,7 @@ namespace HandiImaging.Core.IO
             string[]? header = null;
             long headerLine = 1;
             var rawHeader = "";
+            InputFormatException? tooWide = null;
             using (var reader = new StringReader(decoded.Text))
             using (var parser = new CsvParser(reader, CsvStrict.Configuration(path)))
             {
@@ -95,14 +96,8 @@ namespace HandiImaging.Core.IO
                             rawHeader = raw;
                             continue;
                         }
-                        for (var f = header.Length; f < fields.Length; f++)
-                        {
-                            if (fields[f].Trim().Length == 0) continue;
-                            throw new InputFormatException(path, line, null,
-                                $"the row has {fields.Length.ToString(CultureInfo.InvariantCulture)} values but the header has {header.Length.ToString(CultureInfo.InvariantCulture)} columns " +
-                                $"(value {(f + 1).ToString(CultureInfo.InvariantCulture)} is under no header); check for an unquoted comma or a missing header cell")
-                            { Code = "WrongColumnCount" };
-                        }
+                        // Reported by Bind, after the header: a missing header cell explains a wide row better.
+                        if (fields.Length > header.Length && tooWide is null) tooWide = CsvStrict.TooWide(path, line, fields.Length, header.Length);
                         rows.Add(new CsvRow(fields, line, raw, blanks));
                     }
                 }
@@ -116,11 +111,21 @@ namespace HandiImaging.Core.IO
                 }
             }
             if (header is null) throw new InputFormatException(path, 1, null, "is empty; expected a header row") { Code = "EmptyFile" };
-            return new CsvTable(path, header, headerLine, rows, rawHeader, decoded);
+            return new CsvTable(path, header, headerLine, rows, rawHeader, decoded) { _tooWide = tooWide };
         }
 
-        /// <summary>Checks the header against <paramref name="schema"/> (see <see cref="CsvSchema.Bind"/>).</summary>
-        public CsvHeader Bind(CsvSchema schema) => schema.Bind(Path, Header, HeaderLine);
+        private InputFormatException? _tooWide;
+
+        /// <summary>
+        /// Checks the header against <paramref name="schema"/> (see <see cref="CsvSchema.Bind"/>), then that no row
+        /// is wider than the header (an unquoted comma would shift its cells).
+        /// </summary>
+        public CsvHeader Bind(CsvSchema schema)
+        {
+            var header = schema.Bind(Path, Header, HeaderLine);
+            if (_tooWide != null) throw _tooWide;
+            return header;
+        }
 
         /// <summary>Header names compared without case, spaces, underscores or hyphens ("Hospital ID" = "HospitalId").</summary>
         public static string Key(string header) =>

@@ -233,9 +233,11 @@ namespace HandiImaging.Core.Summary
                     return;
                 }
                 var previousEnd = parser.RawRow;
-                while (ReadRecord(parser, path, previousEnd, 2))
+                var columns = parser.Count;
+                while (ReadRecord(parser, path, previousEnd, columns))
                 {
                     previousEnd = parser.RawRow;
+                    if (parser.Count > columns) CheckWidth(parser, path, StartLine(parser), columns);
                     var subject = Field(parser, 0)?.Trim();
                     if (string.IsNullOrEmpty(subject))
                     {
