@@ -17,8 +17,9 @@ namespace HandiImaging.Core.Failures
     /// </summary>
     /// <remarks>
     /// Column 4 headed <c>ID</c> (CR, RF, SR, XA) is not used: domain.md does not say what it holds, and an ID
-    /// that is not the accession number could falsely resolve a failure. Files are read with CsvHelper; rows
-    /// CsvHelper finds malformed are still used, and noted in <see cref="Warnings"/>.
+    /// that is not the accession number could falsely resolve a failure. Files are read strictly (encoding
+    /// detected, a stray or unclosed quote or a row wider than its header is an <see cref="HandiImaging.Core.IO.InputFormatException"/>),
+    /// since a misread row could resolve the wrong failure.
     /// </remarks>
     public sealed class XnatSessionIndex
     {
@@ -26,12 +27,10 @@ namespace HandiImaging.Core.Failures
         private readonly HashSet<string> _labels = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly List<string> _filesRead = new List<string>();
         private readonly List<string> _missing = new List<string>();
-        private readonly List<string> _warnings = new List<string>();
 
         public IReadOnlyList<string> FilesRead => _filesRead;
         /// <summary>Session files (e.g. "SR.csv") not present in the folder.</summary>
         public IReadOnlyList<string> MissingFiles => _missing;
-        public IReadOnlyList<string> Warnings => _warnings;
         public int Sessions { get; private set; }
         public int Uids => _uids.Count;
 

@@ -65,6 +65,12 @@ namespace HandiImaging.Commands
             {
                 sessions = XnatSessionIndex.Load(folder);
             }
+            catch (InputFormatException ex)
+            {
+                // A misread export could resolve the wrong failure, so nothing is resolved from a bad one.
+                Fail(ex, "SessionFileUnreadable", ErrorCategory.InvalidData, ex.File);
+                return;
+            }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 Fail(ex, "SessionFileUnreadable", CategoryOf(ex), folder);
@@ -74,7 +80,6 @@ namespace HandiImaging.Commands
                 Fail(new FileNotFoundException($"None of the session exports ({string.Join(", ", XnatSessionExports.Types.Select(t => t + ".csv"))}) is in {folder}."), "SessionFileMissing", ErrorCategory.ObjectNotFound, folder);
             if (sessions.MissingFiles.Count > 0)
                 WriteWarning($"{string.Join(", ", sessions.MissingFiles)} not found in {folder}; failures only those exports would resolve stay Open.");
-            foreach (var warning in sessions.Warnings) WriteWarning(warning);
             WriteVerbose($"{sessions.Sessions} sessions ({sessions.Uids} UIDs) read from {sessions.FilesRead.Count} export(s) in {folder}.");
 
             IngestFailureLedgerChange change;
