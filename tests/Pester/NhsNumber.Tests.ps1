@@ -39,6 +39,6 @@ Describe 'Test-NhsNumber' {
         "$warned" | Should -Match "pairs\.csv, line 4, field 'NHS Number': NHS number 9434765919 belongs to hospital ID H3 here and to H1 on line 2"
     }
     It 'formats as a table' {
-        (Test-NhsNumber 9434765919 | Out-String) | Should -Match 'NhsNumber\s+IsValid\s+Reason'
+        (Test-NhsNumber 9434765919 | Out-String) | Should -Match 'HospitalId\s+Line\s+NhsNumber\s+IsValid\s+Reason'
     }
 }

@@ -199,7 +199,7 @@ namespace HandiImaging.Core.Cohort
             var lastCol = header[LastQueriedColumn];
 
             var wanted = new HashSet<string>(queriedHospitalIds.Select(id => id.Trim()).Where(id => id.Length > 0), StringComparer.OrdinalIgnoreCase);
-            var plan = new CohortUpdatePlan(path, asOf.Date);
+            var plan = new CohortUpdatePlan(path, asOf.Date) { Encoding = table.Encoding.Name };
             var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             var output = new StringBuilder();
             var newLine = table.NewLine;
@@ -262,6 +262,8 @@ namespace HandiImaging.Core.Cohort
         /// <summary>Hospital IDs reported as queried that the cohort file does not list.</summary>
         public List<string> NotInCohort { get; } = new List<string>();
         public bool Written { get; set; }
+        /// <summary>How the file was decoded, and so how it is written back (for Verbose).</summary>
+        public string Encoding { get; init; } = "";
         public int PromotedCount => Changes.Count(c => c.Promoted);
         public int AdvancedCount => Changes.Count(c => !c.Promoted);
     }

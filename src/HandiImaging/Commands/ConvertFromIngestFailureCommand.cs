@@ -154,6 +154,7 @@ namespace HandiImaging.Commands
                 Flush();
             }
             var stats = _reader!.Stats;
+            foreach (var encoding in stats.Encodings) WriteVerbose($"Read {encoding}.");
             WriteVerbose($"{stats.Records} failure record(s) returned; {stats.PlaceholdersDropped} placeholder(s) dated 2099-01-01 dropped; {stats.DuplicatesCollapsed} exact repeat(s) collapsed; {stats.Unreadable} unreadable.");
             if (stats.NoMap && stats.Records > 0)
             {

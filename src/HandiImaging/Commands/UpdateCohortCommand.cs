@@ -98,6 +98,7 @@ namespace HandiImaging.Commands
 
             foreach (var id in plan.NotInCohort)
                 WriteItemError(new ArgumentException($"Hospital ID {id} is not in {path}; nothing recorded for it."), "PatientNotInCohort", ErrorCategory.ObjectNotFound, id);
+            WriteVerbose($"{path}: read as {plan.Encoding}; written back the same way.");
             if (plan.Written)
                 WriteVerbose($"{path}: {plan.PromotedCount.ToString(CultureInfo.InvariantCulture)} patients promoted to Existing, {plan.AdvancedCount.ToString(CultureInfo.InvariantCulture)} advanced; LastQueried {DateValue.ToIso(plan.AsOf)}; previous version kept as {AtomicFile.BackupPath(path)}.");
             if (PassThru && plan.Written) foreach (var change in plan.Changes) WriteObject(change);
