@@ -72,6 +72,17 @@ namespace HandiImaging
         protected void Fail(Exception exception, string errorId, ErrorCategory category, object? target) =>
             ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
 
+        /// <summary>
+        /// A date given for something that has happened (a run's as-of date, a decision): not in the future, not
+        /// the 2099 placeholder, not before 1900 (<see cref="DateValue.PastDateProblem"/>); terminating
+        /// (DateOutOfRange) otherwise, before anything is read or written.
+        /// </summary>
+        protected void RequirePastDate(DateTime date, string parameterName)
+        {
+            if (DateValue.PastDateProblem(date, DateTime.Today) is { } problem)
+                Fail(new ArgumentOutOfRangeException(parameterName, date, $"-{parameterName} {problem}."), "DateOutOfRange", ErrorCategory.InvalidArgument, date);
+        }
+
         /// <summary>Maps a bad-input exception to the category users expect.</summary>
         protected static ErrorCategory CategoryOf(Exception exception) => exception switch
         {

@@ -22,6 +22,12 @@ namespace HandiImaging.Core.IO
         public string? Field { get; }
         public string Problem { get; }
 
+        /// <summary>
+        /// What kind of problem this is, as a stable PascalCase name (<c>UnterminatedQuote</c>, <c>MissingColumn</c>,
+        /// <c>InvalidDate</c>, …) that tests and scripts can rely on; <c>InvalidInput</c> when no finer name applies.
+        /// </summary>
+        public string Code { get; init; } = "InvalidInput";
+
         /// <summary>"file, line 12, field 'Date': problem" — the location parts that are known.</summary>
         public static string Compose(string file, long? line, string? field, string problem)
         {

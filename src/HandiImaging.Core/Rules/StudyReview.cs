@@ -191,6 +191,10 @@ namespace HandiImaging.Core.Rules
     /// <summary>Reads a completed review file (.xlsx: the Review sheet, or the first sheet; .csv) by its Description and Decision columns.</summary>
     public static class StudyReviewFile
     {
+        /// <summary>The review CSV's header as Update-StudyRule reads it (other columns are ignored).</summary>
+        public static readonly CsvSchema ReviewCsvSchema = new CsvSchema("review CSV",
+            StudyRuleFile.DescriptionColumn, StudyRuleFile.DecisionColumn, StudyRuleFile.NoteColumn);
+
         public static List<ReviewDecision> Read(string path, List<InputFormatException> errors)
         {
             var rows = new List<(long Line, string Description, string Decision, string Note)>();
@@ -219,9 +223,10 @@ namespace HandiImaging.Core.Rules
             else if (StudyRuleFile.IsCsv(path))
             {
                 var table = CsvTable.Read(path);
-                var d = table.Require("Description", "Description", "StudyDescription");
-                var dec = table.Require("Decision", "Decision");
-                var note = table.Find("Note", "Notes");
+                var header = table.Bind(ReviewCsvSchema);
+                var d = header[StudyRuleFile.DescriptionColumn];
+                var dec = header[StudyRuleFile.DecisionColumn];
+                var note = header[StudyRuleFile.NoteColumn];
                 rows.AddRange(table.Rows.Where(r => !r.IsBlank).Select(r => (r.Line, r.Get(d), r.Get(dec), note >= 0 ? r.Get(note) : "")));
             }
             else

@@ -21,6 +21,8 @@ namespace HandiImaging.Core.Rules
 
         public StudyRuleSet RuleSet { get; }
         public IReadOnlyList<InputFormatException> Errors { get; }
+        /// <summary>How a rules CSV was decoded (for Verbose); empty for a workbook.</summary>
+        public string Encoding { get; init; } = "";
     }
 
     /// <summary>
@@ -45,6 +47,19 @@ namespace HandiImaging.Core.Rules
 
         /// <summary>The CSV rules file's columns, in order.</summary>
         public static readonly string[] CsvColumns = { "Description", "Decision", "DecidedBy", "DecidedOn", "Note" };
+
+        internal static readonly CsvColumn DescriptionColumn = new CsvColumn("Description", true, "StudyDescription");
+        internal static readonly CsvColumn DecisionColumn = new CsvColumn("Decision", true);
+        internal static readonly CsvColumn DecidedByColumn = new CsvColumn("DecidedBy", false);
+        internal static readonly CsvColumn DecidedOnColumn = new CsvColumn("DecidedOn", false);
+        internal static readonly CsvColumn NoteColumn = new CsvColumn("Note", false, "Notes");
+
+        /// <summary>The rules CSV's header (Description and Decision required).</summary>
+        public static readonly CsvSchema CsvSchema = new CsvSchema("rules CSV", DescriptionColumn, DecisionColumn, DecidedByColumn, DecidedOnColumn, NoteColumn);
+
+        /// <summary>The rules CSV's header when rules are added to it: who decided and when must have a column to go in.</summary>
+        public static readonly CsvSchema CsvUpdateSchema = new CsvSchema("rules CSV", DescriptionColumn, DecisionColumn,
+            new CsvColumn("DecidedBy", true), new CsvColumn("DecidedOn", true), NoteColumn);
 
         public static bool IsWorkbook(string path) => string.Equals(System.IO.Path.GetExtension(path), ".xlsx", StringComparison.OrdinalIgnoreCase);
 
@@ -144,11 +159,12 @@ namespace HandiImaging.Core.Rules
         private static StudyRuleLoad ReadCsv(string path)
         {
             var table = CsvTable.Read(path);
-            var descriptionCol = table.Require("Description", "Description", "StudyDescription");
-            var decisionCol = table.Require("Decision", "Decision");
-            var byCol = table.Find("DecidedBy");
-            var onCol = table.Find("DecidedOn");
-            var noteCol = table.Find("Note", "Notes");
+            var header = table.Bind(CsvSchema);
+            var descriptionCol = header[DescriptionColumn];
+            var decisionCol = header[DecisionColumn];
+            var byCol = header[DecidedByColumn];
+            var onCol = header[DecidedOnColumn];
+            var noteCol = header[NoteColumn];
             var rules = new List<StudyRule>();
             var errors = new List<InputFormatException>();
             foreach (var row in table.Rows)
@@ -158,21 +174,26 @@ namespace HandiImaging.Core.Rules
                 if (description.Trim().Length == 0)
                 {
                     errors.Add(new InputFormatException(path, row.Line, table.Header[descriptionCol],
-                        $"the description is empty; write {StudyDescription.BlankMarker} for the rule about studies with no description"));
+                        $"the description is empty; write {StudyDescription.BlankMarker} for the rule about studies with no description") { Code = "MissingValue" });
                     continue;
                 }
                 if (!TryParseDecision(row.Get(decisionCol), out var decision))
                 {
                     errors.Add(new InputFormatException(path, row.Line, table.Header[decisionCol],
-                        $"decision '{row.Get(decisionCol).Trim()}' is neither Include nor Exclude"));
+                        $"decision '{row.Get(decisionCol).Trim()}' is neither Include nor Exclude") { Code = "InvalidDecision" });
                     continue;
                 }
                 DateTime? decidedOn = null;
                 if (onCol >= 0 && row.Get(onCol).Trim().Length > 0)
                 {
-                    if (!DateValue.TryParseExact(row.Get(onCol), DateValue.Iso, out var on))
+                    if (!DateValue.TryParseUser(row.Get(onCol), out var on))
                     {
-                        errors.Add(new InputFormatException(path, row.Line, table.Header[onCol], $"'{row.Get(onCol).Trim()}' is not a date in the form yyyy-MM-dd"));
+                        errors.Add(new InputFormatException(path, row.Line, table.Header[onCol], DateValue.Problem(row.Get(onCol), "the value")) { Code = "InvalidDate" });
+                        continue;
+                    }
+                    if (DateValue.PastDateProblem(on, DateTime.Today) is { } onProblem)
+                    {
+                        errors.Add(new InputFormatException(path, row.Line, table.Header[onCol], "DecidedOn " + onProblem) { Code = "DateOutOfRange" });
                         continue;
                     }
                     decidedOn = on;
@@ -188,7 +209,7 @@ namespace HandiImaging.Core.Rules
                     Line = row.Line,
                 });
             }
-            return new StudyRuleLoad(new StudyRuleSet(rules, path), errors);
+            return new StudyRuleLoad(new StudyRuleSet(rules, path), errors) { Encoding = table.Encoding.Name };
         }
 
         /// <summary>Include or Exclude, any case, surrounding spaces ignored.</summary>

@@ -112,28 +112,21 @@ namespace HandiImaging.Core.Rules
         private static void AppendToCsv(string path, bool exists, List<StudyRule> added)
         {
             var builder = new StringBuilder();
-            var bom = false;
             string newLine;
-            int[] order;
+            DecodedText? encoding = null;
             if (exists)
             {
                 var table = CsvTable.Read(path);
-                bom = table.HadBom;
+                encoding = table.Encoding;
                 newLine = table.NewLine;
-                var columns = new[]
-                {
-                    table.Require("Description", "Description", "StudyDescription"),
-                    table.Require("Decision", "Decision"),
-                    table.Require("DecidedBy", "DecidedBy"),
-                    table.Require("DecidedOn", "DecidedOn"),
-                    table.Find("Note", "Notes"),
-                };
-                order = columns;
-                var bytes = File.ReadAllBytes(path);
-                var text = AtomicFile.Utf8NoBom.GetString(bytes, bom ? 3 : 0, bytes.Length - (bom ? 3 : 0));
+                var header = table.Bind(StudyRuleFile.CsvUpdateSchema);
+                var order = StudyRuleFile.CsvUpdateSchema.Columns.Select(c => header[c]).ToArray();
+                // The file's own text, decoded as it was written; appended rows go after it, and the whole is
+                // encoded back the same way, so the existing rows keep every byte.
+                var text = encoding.Text;
                 builder.Append(text);
                 if (text.Length > 0 && !text.EndsWith("\n", StringComparison.Ordinal)) builder.Append(newLine);
-                var width = Math.Max(table.Header.Length, columns.Max() + 1);
+                var width = Math.Max(table.Header.Length, order.Max() + 1);
                 foreach (var rule in added)
                 {
                     var fields = Enumerable.Repeat("", width).ToArray();
@@ -148,12 +141,8 @@ namespace HandiImaging.Core.Rules
                 builder.Append(CsvTable.Format(StudyRuleFile.CsvColumns)).Append(newLine);
                 foreach (var rule in added) builder.Append(CsvTable.Format(Values(rule))).Append(newLine);
             }
-            AtomicFile.Write(path, stream =>
-            {
-                if (bom) stream.Write(new byte[] { 0xEF, 0xBB, 0xBF }, 0, 3);
-                var bytes = AtomicFile.Utf8NoBom.GetBytes(builder.ToString());
-                stream.Write(bytes, 0, bytes.Length);
-            });
+            var bytes = encoding != null ? encoding.Encode(builder.ToString(), path) : AtomicFile.Utf8NoBom.GetBytes(builder.ToString());
+            AtomicFile.Write(path, stream => stream.Write(bytes, 0, bytes.Length));
         }
 
         private static string[] Values(StudyRule rule) => new[]

@@ -181,7 +181,7 @@ namespace HandiImaging.Core.Rules
             if (cell is null || string.IsNullOrWhiteSpace(cell.Text)) return null;
             if (cell.IsNumber && double.TryParse(cell.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial) && serial > 0 && serial < 2958466)
                 return DateTime.FromOADate(serial).Date;
-            return DateValue.TryParseAny(cell.Text, new[] { DateValue.Iso, DateValue.Uk }, out var date) ? date : (DateTime?)null;
+            return DateValue.TryParseUser(cell.Text, out var date) ? date : (DateTime?)null;
         }
 
         /// <summary>A stylesheet with the default style (0) and bold (1): enough for a header row.</summary>

@@ -88,6 +88,7 @@ namespace HandiImaging.Commands
 
         /// <summary>The date recorded as FirstSeen/LastSeen; today by default. Use it to load earlier quarters in order.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime AsOf { get; set; } = DateTime.Today;
 
         /// <summary>Return the ledger rows added or updated instead of the summary.</summary>
@@ -96,6 +97,7 @@ namespace HandiImaging.Commands
 
         protected override void BeginProcessing()
         {
+            RequirePastDate(AsOf, nameof(AsOf));
             _ledgerPath = ResolveOutputPath(LedgerPath);
             if (Directory.Exists(_ledgerPath))
                 Fail(new IOException($"{_ledgerPath} is a folder; give the ledger's file name."), "LedgerPathIsFolder", ErrorCategory.InvalidArgument, LedgerPath);

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using HandiImaging.Core.IO;
 using HandiImaging.Core.Pacs;
 
 namespace HandiImaging.Commands
@@ -75,14 +76,17 @@ namespace HandiImaging.Commands
 
         /// <summary>Only studies on or after this date. Binds from the Since property of Import-Cohort's patients (empty for new patients: all time).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [UserDateTransformation]
         public DateTime? Since { get; set; }
 
         /// <summary>Only studies on or after this date.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [UserDateTransformation]
         public DateTime? From { get; set; }
 
         /// <summary>Only studies on or before this date.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [UserDateTransformation]
         public DateTime? To { get; set; }
 
         /// <summary>Only studies with a series of this modality (e.g. CT, MR, PT).</summary>
@@ -103,6 +107,7 @@ namespace HandiImaging.Commands
 
         /// <summary>The date that closes an open-ended range when an answer has to be split. Default: today.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime? AsOf { get; set; }
 
         /// <summary>At most this many study-level C-FINDs per patient (date-range splits and retries included); a patient that needs more is an error. Default: 256.</summary>
@@ -193,6 +198,8 @@ namespace HandiImaging.Commands
                 return StudyDateRange.Parse(StudyDate!);
             }
             if (Since.HasValue && From.HasValue) throw new ArgumentException("Give either -Since or -From, not both.");
+            foreach (var (name, value) in new[] { ("Since", Since), ("From", From), ("To", To) })
+                if (value is { } date && DateValue.RangeProblem(date) is { } problem) throw new ArgumentException($"-{name} {problem}.");
             return new StudyDateRange(Since ?? From, To);
         }
 

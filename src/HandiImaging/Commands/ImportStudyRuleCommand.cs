@@ -53,6 +53,7 @@ namespace HandiImaging.Commands
             catch (StudyRuleConflictException ex) { Fail(ex, "StudyRuleConflict", ErrorCategory.InvalidData, path); return; }
             catch (InputFormatException ex) { Fail(ex, "RulesFileUnreadable", ErrorCategory.InvalidData, path); return; }
 
+            if (load.Encoding.Length > 0) WriteVerbose($"{path}: read as {load.Encoding}.");
             foreach (var error in load.Errors) WriteItemError(error, "InvalidStudyRule", ErrorCategory.InvalidData, error.File);
             // The real list has dozens of repeats: name the first few, count the rest, list them all in Verbose.
             var shown = 0;

@@ -119,6 +119,7 @@ namespace HandiImaging.Commands
                 }, StopToken);
                 progress.RecordType = ProgressRecordType.Completed;
                 WriteProgress(progress);
+                foreach (var encoding in result.InputEncodings) WriteVerbose($"Read {encoding}.");
                 WriteVerbose($"Wrote {result.SubjectCount} subjects, {result.SessionCount} sessions and {result.FailureCount} failures in {result.ColumnCount} columns to {result.OutputPath}; " +
                              $"{result.PlaceholdersExcluded} placeholders left out, {result.DuplicatesIgnored} duplicates ignored, {result.BlankSubjectsSkipped} blank subjects skipped.");
                 WriteObject(result);

@@ -47,6 +47,7 @@ namespace HandiImaging.Commands
 
         /// <summary>The date the patients were queried; written as LastQueried (yyyy-MM-dd). Default today.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime AsOf { get; set; } = DateTime.Today;
 
         /// <summary>Returns one CohortChange per row changed.</summary>
@@ -82,6 +83,7 @@ namespace HandiImaging.Commands
 
         protected override void EndProcessing()
         {
+            RequirePastDate(AsOf, nameof(AsOf));
             var path = ParameterSetName == "LiteralPath" ? ResolveExistingFile(LiteralPath, true, "LiteralPath") : ResolveExistingFile(Path, false, "Path");
             CohortUpdatePlan plan;
             try
@@ -96,6 +98,7 @@ namespace HandiImaging.Commands
 
             foreach (var id in plan.NotInCohort)
                 WriteItemError(new ArgumentException($"Hospital ID {id} is not in {path}; nothing recorded for it."), "PatientNotInCohort", ErrorCategory.ObjectNotFound, id);
+            WriteVerbose($"{path}: read as {plan.Encoding}; written back the same way.");
             if (plan.Written)
                 WriteVerbose($"{path}: {plan.PromotedCount.ToString(CultureInfo.InvariantCulture)} patients promoted to Existing, {plan.AdvancedCount.ToString(CultureInfo.InvariantCulture)} advanced; LastQueried {DateValue.ToIso(plan.AsOf)}; previous version kept as {AtomicFile.BackupPath(path)}.");
             if (PassThru && plan.Written) foreach (var change in plan.Changes) WriteObject(change);

@@ -45,6 +45,7 @@ namespace HandiImaging.Commands
 
         /// <summary>The date recorded as ResolvedOn; today by default.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime AsOf { get; set; } = DateTime.Today;
 
         /// <summary>Return the rows this run resolved instead of the summary.</summary>
@@ -53,6 +54,7 @@ namespace HandiImaging.Commands
 
         protected override void EndProcessing()
         {
+            RequirePastDate(AsOf, nameof(AsOf));
             var ledgerPath = ResolveExistingFile(LedgerPath, literal: true, nameof(LedgerPath));
             var folder = ResolveExistingFile(SessionPath, literal: true, nameof(SessionPath));
             if (!Directory.Exists(folder))
@@ -63,6 +65,12 @@ namespace HandiImaging.Commands
             {
                 sessions = XnatSessionIndex.Load(folder);
             }
+            catch (InputFormatException ex)
+            {
+                // A misread export could resolve the wrong failure, so nothing is resolved from a bad one.
+                Fail(ex, "SessionFileUnreadable", ErrorCategory.InvalidData, ex.File);
+                return;
+            }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 Fail(ex, "SessionFileUnreadable", CategoryOf(ex), folder);
@@ -72,7 +80,6 @@ namespace HandiImaging.Commands
                 Fail(new FileNotFoundException($"None of the session exports ({string.Join(", ", XnatSessionExports.Types.Select(t => t + ".csv"))}) is in {folder}."), "SessionFileMissing", ErrorCategory.ObjectNotFound, folder);
             if (sessions.MissingFiles.Count > 0)
                 WriteWarning($"{string.Join(", ", sessions.MissingFiles)} not found in {folder}; failures only those exports would resolve stay Open.");
-            foreach (var warning in sessions.Warnings) WriteWarning(warning);
             WriteVerbose($"{sessions.Sessions} sessions ({sessions.Uids} UIDs) read from {sessions.FilesRead.Count} export(s) in {folder}.");
 
             IngestFailureLedgerChange change;

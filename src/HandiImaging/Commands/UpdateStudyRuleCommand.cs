@@ -54,10 +54,12 @@ namespace HandiImaging.Commands
 
         /// <summary>When the decisions were made; recorded as yyyy-MM-dd. Default today.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime DecidedOn { get; set; } = DateTime.Today;
 
         protected override void EndProcessing()
         {
+            RequirePastDate(DecidedOn, nameof(DecidedOn));
             string rulesPath;
             if (ParameterSetName == "Path" && WildcardPattern.ContainsWildcardCharacters(Path)) rulesPath = ResolveExistingFile(Path, false, "Path");
             else rulesPath = ResolveOutputPath(ParameterSetName == "LiteralPath" ? LiteralPath : Path);
