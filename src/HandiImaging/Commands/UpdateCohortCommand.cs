@@ -32,7 +32,7 @@ namespace HandiImaging.Commands
     [OutputType(typeof(CohortChange))]
     public sealed class UpdateCohortCommand : HandiCmdlet
     {
-        /// <summary>The cohort file (CSV) to update. Wildcards must match exactly one file.</summary>
+        /// <summary>The cohort file (CSV) to update. Wildcards must match exactly one file; a name that exists exactly is taken as it is.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
         public string Path { get; set; } = "";
 
@@ -83,6 +83,7 @@ namespace HandiImaging.Commands
         protected override void EndProcessing()
         {
             var path = ParameterSetName == "LiteralPath" ? ResolveExistingFile(LiteralPath, true, "LiteralPath") : ResolveExistingFile(Path, false, "Path");
+            EnsureOutputIsNotInput(path, ParameterSetName, Array.Empty<(string?, string)>(), ProtectedFileKind.Cohort);
             CohortUpdatePlan plan;
             try
             {
