@@ -210,8 +210,8 @@ namespace HandiImaging.Core.Rules
                     var d = Find("Description");
                     var dec = Find("Decision");
                     var note = Find("Note");
-                    if (d < 0) throw InputFormatException.InWorkbook(path, sheet.Name, null, header.Number, $"the header (row {header.Number.ToString(CultureInfo.InvariantCulture)}) has no 'Description' column");
-                    if (dec < 0) throw InputFormatException.InWorkbook(path, sheet.Name, null, header.Number, $"the header (row {header.Number.ToString(CultureInfo.InvariantCulture)}) has no 'Decision' column");
+                    if (d < 0) throw new InputFormatException(path, header.Number, "Description", $"sheet {sheet.Name}: the header (row {header.Number.ToString(CultureInfo.InvariantCulture)}) has no 'Description' column");
+                    if (dec < 0) throw new InputFormatException(path, header.Number, "Decision", $"sheet {sheet.Name}: the header (row {header.Number.ToString(CultureInfo.InvariantCulture)}) has no 'Decision' column");
                     foreach (var r in all.Skip(1))
                     {
                         try { rows.Add((r.Number, Xlsx.TextOf(path, sheet.Name, r, d), Xlsx.TextOf(path, sheet.Name, r, dec), Xlsx.TextOf(path, sheet.Name, r, note), sheet.Name, r.Reference(d))); }

@@ -15,7 +15,7 @@ namespace HandiImaging.Commands
     /// Status to Existing and LastQueried to -AsOf (today by default). Patients not given are untouched, so a patient
     /// whose query failed is queried over the same window next time.</para>
     /// <para>Everything else in the file is kept exactly: other rows byte for byte, other columns (such as Note),
-    /// quoting, line endings. The file is replaced atomically under a lock (cohort.csv.lock) that stops two runs
+    /// quoting, line endings. The file is replaced atomically under a lock (.handiimaging/cohort.csv.lock, a hidden folder beside it) that stops two runs
     /// writing at once; the previous version is kept as cohort.csv.bak. The whole input is collected first and written
     /// once, at the end of the pipeline.</para>
     /// <para>A hospital ID that is not in the cohort file is a non-terminating error (PatientNotInCohort).</para>
