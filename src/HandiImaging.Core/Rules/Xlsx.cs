@@ -91,13 +91,50 @@ namespace HandiImaging.Core.Rules
             catch (Exception ex) when (IsCorruption(ex))
             {
                 stream.Dispose();
-                throw new InputFormatException(path, null, null, "is not a readable .xlsx workbook (" + ex.Message.TrimEnd('.') + "). Open it in Excel and save it as 'Excel Workbook (*.xlsx)'", ex);
+                var missing = MissingPart(path);
+                throw new InputFormatException(path, null, null, (missing != null
+                    ? $"is a damaged .xlsx workbook: its part {missing} is missing"
+                    : "is not a readable .xlsx workbook (" + ex.Message.TrimEnd('.') + ")") + ". Open it in Excel and save it as 'Excel Workbook (*.xlsx)'", ex);
             }
             catch
             {
                 stream.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>The first part a relationship points to that the package does not hold, e.g. "xl/sharedStrings.xml (the shared strings)".</summary>
+        private static string? MissingPart(string path)
+        {
+            try
+            {
+                using var zip = new System.IO.Compression.ZipArchive(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), System.IO.Compression.ZipArchiveMode.Read);
+                var names = new HashSet<string>(zip.Entries.Select(e => e.FullName), StringComparer.OrdinalIgnoreCase);
+                foreach (var rels in zip.Entries.Where(e => e.FullName.EndsWith(".rels", StringComparison.OrdinalIgnoreCase)).ToList())
+                {
+                    // "xl/_rels/workbook.xml.rels" describes parts relative to "xl/".
+                    var folder = rels.FullName.Contains("_rels/") ? rels.FullName.Substring(0, rels.FullName.LastIndexOf("_rels/", StringComparison.Ordinal)) : "";
+                    using var reader = rels.Open();
+                    var xml = System.Xml.Linq.XDocument.Load(reader);
+                    foreach (var relation in xml.Root?.Elements() ?? Enumerable.Empty<System.Xml.Linq.XElement>())
+                    {
+                        if ((string?)relation.Attribute("TargetMode") == "External") continue;
+                        var target = (string?)relation.Attribute("Target");
+                        if (string.IsNullOrEmpty(target)) continue;
+                        var full = target!.StartsWith("/", StringComparison.Ordinal) ? target.Substring(1) : folder + target;
+                        if (names.Contains(full)) continue;
+                        var what = full.EndsWith("sharedStrings.xml", StringComparison.OrdinalIgnoreCase) ? " (the shared strings)"
+                            : full.IndexOf("worksheets/", StringComparison.OrdinalIgnoreCase) >= 0 ? " (a sheet)"
+                            : full.EndsWith("workbook.xml", StringComparison.OrdinalIgnoreCase) ? " (the workbook)"
+                            : full.EndsWith("styles.xml", StringComparison.OrdinalIgnoreCase) ? " (the styles)" : "";
+                        return full + what;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is InvalidDataException || ex is System.Xml.XmlException || ex is UnauthorizedAccessException)
+            {
+            }
+            return null;
         }
 
         /// <summary>What a file that is not a zip package is, from its first bytes; null for a zip package.</summary>
