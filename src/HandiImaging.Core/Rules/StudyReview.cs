@@ -193,7 +193,7 @@ namespace HandiImaging.Core.Rules
     {
         public static List<ReviewDecision> Read(string path, List<InputFormatException> errors)
         {
-            var rows = new List<(long Line, string Description, string Decision, string Note, string? Sheet, string? Cell)>();
+            var rows = new List<(long Line, string Description, string Decision, string Note, string? Sheet, string? Cell, string? DecisionAt)>();
             if (StudyRuleFile.IsWorkbook(path))
             {
                 using var document = Xlsx.OpenRead(path, out var stream);
@@ -214,7 +214,7 @@ namespace HandiImaging.Core.Rules
                     if (dec < 0) throw new InputFormatException(path, header.Number, "Decision", $"sheet {sheet.Name}: the header (row {header.Number.ToString(CultureInfo.InvariantCulture)}) has no 'Decision' column");
                     foreach (var r in all.Skip(1))
                     {
-                        try { rows.Add((r.Number, Xlsx.TextOf(path, sheet.Name, r, d), Xlsx.TextOf(path, sheet.Name, r, dec), Xlsx.TextOf(path, sheet.Name, r, note), sheet.Name, r.Reference(d))); }
+                        try { rows.Add((r.Number, Xlsx.TextOf(path, sheet.Name, r, d), Xlsx.TextOf(path, sheet.Name, r, dec), Xlsx.TextOf(path, sheet.Name, r, note), sheet.Name, r.Reference(d), r.Reference(dec))); }
                         catch (InputFormatException ex) { errors.Add(ex); }
                     }
                 }
@@ -225,7 +225,7 @@ namespace HandiImaging.Core.Rules
                 var d = table.Require("Description", "Description", "StudyDescription");
                 var dec = table.Require("Decision", "Decision");
                 var note = table.Find("Note", "Notes");
-                rows.AddRange(table.Rows.Where(r => !r.IsBlank).Select(r => (r.Line, r.Get(d), r.Get(dec), note >= 0 ? r.Get(note) : "", (string?)null, (string?)table.Header[d])));
+                rows.AddRange(table.Rows.Where(r => !r.IsBlank).Select(r => (r.Line, r.Get(d), r.Get(dec), note >= 0 ? r.Get(note) : "", (string?)null, (string?)table.Header[d], (string?)table.Header[dec])));
             }
             else
             {
@@ -233,7 +233,7 @@ namespace HandiImaging.Core.Rules
             }
 
             var decisions = new List<ReviewDecision>();
-            foreach (var (line, description, decisionText, note, sheetName, descriptionAt) in rows)
+            foreach (var (line, description, decisionText, note, sheetName, descriptionAt, decisionAt) in rows)
             {
                 if (description.Trim().Length == 0 && decisionText.Trim().Length == 0) continue;
                 if (description.Trim().Length == 0)
@@ -248,7 +248,8 @@ namespace HandiImaging.Core.Rules
                 {
                     if (!StudyRuleFile.TryParseDecision(decisionText, out var parsed))
                     {
-                        errors.Add(new InputFormatException(path, line, "Decision", $"decision '{decisionText.Trim()}' is neither Include nor Exclude; the row stays under review"));
+                        var problem = $"decision '{decisionText.Trim()}' is neither Include nor Exclude; the row stays under review";
+                        errors.Add(sheetName is null ? new InputFormatException(path, line, decisionAt, problem) : InputFormatException.InWorkbook(path, sheetName, decisionAt, line, problem));
                         continue;
                     }
                     decision = parsed;
