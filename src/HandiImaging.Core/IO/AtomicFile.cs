@@ -31,8 +31,7 @@ namespace HandiImaging.Core.IO
             var full = FinalTarget(Path.GetFullPath(path));
             if (Directory.Exists(full)) throw new IOException($"{full} is a folder, not a file; give a file name.");
             var original = File.Exists(full) ? UnixFile.Stat(full) : null;
-            if (File.Exists(full) && IsReadOnly(full, original))
-                throw new UnauthorizedAccessException($"{full} is read-only; nothing was written. Make it writable (or choose another file) and run again.");
+            ThrowIfReadOnly(full, original);
             var dir = Path.GetDirectoryName(full) ?? ".";
             Directory.CreateDirectory(dir);
             var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
@@ -78,6 +77,16 @@ namespace HandiImaging.Core.IO
             {
                 throw new IOException($"{fullPath} is a symbolic link that cannot be followed: {ex.InnerException.Message}", ex.InnerException);
             }
+        }
+
+        /// <summary>Refuses a read-only target before anything is written or locked.</summary>
+        /// <exception cref="UnauthorizedAccessException">The file exists and is read-only.</exception>
+        public static void ThrowIfReadOnly(string fullPath) => ThrowIfReadOnly(fullPath, File.Exists(fullPath) ? UnixFile.Stat(fullPath) : null);
+
+        private static void ThrowIfReadOnly(string full, UnixFile.Status? status)
+        {
+            if (File.Exists(full) && IsReadOnly(full, status))
+                throw new UnauthorizedAccessException($"{full} is read-only; nothing was written. Make it writable (or choose another file) and run again.");
         }
 
         /// <summary>Read-only for everyone (Windows attribute, or no write bit at all on Linux/macOS, which root would ignore).</summary>
@@ -159,6 +168,8 @@ namespace HandiImaging.Core.IO
         /// <exception cref="TimeoutException">Another run still holds the lock at the deadline.</exception>
         public static FileLock Acquire(string path, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
+            // A lock is only taken to write: a read-only file is refused before the lock folder is made.
+            AtomicFile.ThrowIfReadOnly(AtomicFile.FinalTarget(Path.GetFullPath(path)));
             var lockPath = LockPathOf(path);
             var folder = Path.GetDirectoryName(lockPath)!;
             var parent = Path.GetDirectoryName(folder) ?? ".";

@@ -57,7 +57,7 @@ namespace HandiImaging.Core.IO
                 if (read >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return WorkbookKind(stream);
                 return CsvKind(HeaderOf(stream));
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is CsvHelperException || ex is InvalidDataException)
+            catch (Exception ex) when (ex is UnauthorizedAccessException || ex is CsvHelperException || Rules.Xlsx.IsCorruption(ex))
             {
                 return ProtectedFileKind.None;
             }
@@ -123,7 +123,7 @@ namespace HandiImaging.Core.IO
                     .Select(s => (s.Name?.Value ?? "").Trim().ToUpperInvariant()).ToList() ?? new List<string>();
                 return names.Contains("INCLUDE") && names.Contains("EXCLUDE") ? ProtectedFileKind.RulesWorkbook : ProtectedFileKind.None;
             }
-            catch (Exception ex) when (ex is DocumentFormat.OpenXml.Packaging.OpenXmlPackageException || ex is System.Xml.XmlException || ex is InvalidDataException || ex is IOException || ex is InvalidOperationException || ex is ArgumentException)
+            catch (Exception ex) when (Rules.Xlsx.IsCorruption(ex))
             {
                 return ProtectedFileKind.None;
             }
