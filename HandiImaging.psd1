@@ -14,6 +14,7 @@
         'module/formats/HandiImaging.Pacs.Format.ps1xml'
         'module/formats/HandiImaging.Rules.Format.ps1xml'
         'module/formats/HandiImaging.Summary.Format.ps1xml'
+        'module/formats/HandiImaging.Xnat.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Add-IngestFailure'
@@ -33,6 +34,12 @@
         'Update-Cohort'
         'Update-IngestFailure'
         'Update-StudyRule'
+        'Connect-Xnat'
+        'Disconnect-Xnat'
+        'Export-XnatSessionSummary'
+        'Get-XnatSession'
+        'Request-XnatImport'
+        'Wait-XnatImport'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

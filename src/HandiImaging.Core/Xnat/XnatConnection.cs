@@ -200,7 +200,7 @@ namespace HandiImaging.Core.Xnat
                 }
                 catch (XnatException ex) when (idempotent && attempt < _options.RetryCount && IsTransient(ex))
                 {
-                    Log($"{XnatMessageText.Describe(method.Method, pathAndQuery)}: {ex.ErrorId}, retrying ({attempt + 1} of {_options.RetryCount})");
+                    WriteLog($"{XnatMessageText.Describe(method.Method, pathAndQuery)}: {ex.ErrorId}, retrying ({attempt + 1} of {_options.RetryCount})");
                     await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -246,7 +246,7 @@ namespace HandiImaging.Core.Xnat
             {
                 // Another call may have renewed it while we waited.
                 if (_sessionId != expiredSession) return;
-                Log("the XNAT session has expired; logging in again");
+                WriteLog("the XNAT session has expired; logging in again");
                 await LoginCoreAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -334,12 +334,12 @@ namespace HandiImaging.Core.Xnat
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                Log($"{what}: no answer within {_options.Timeout.TotalSeconds:0.#} s");
+                WriteLog($"{what}: no answer within {_options.Timeout.TotalSeconds:0.#} s");
                 throw new XnatException(XnatErrorId.Timeout, $"{what}: {Uri.Host} did not answer within {_options.Timeout.TotalSeconds:0.#} s.");
             }
             catch (HttpRequestException ex)
             {
-                Log($"{what}: {ex.GetBaseException().Message}");
+                WriteLog($"{what}: {ex.GetBaseException().Message}");
                 if (Inner<AuthenticationException>(ex) != null)
                     throw new XnatException(XnatErrorId.CertificateRejected,
                         $"{what}: the TLS connection to {Uri.Host} failed ({ex.GetBaseException().Message}). If the site uses a certificate this machine does not trust, install its CA or use -SkipCertificateCheck.", inner: ex);
@@ -356,7 +356,7 @@ namespace HandiImaging.Core.Xnat
                 response.Dispose();
                 throw;
             }
-            Log($"{what}: {(int)http.StatusCode} ({watch.ElapsedMilliseconds} ms)");
+            WriteLog($"{what}: {(int)http.StatusCode} ({watch.ElapsedMilliseconds} ms)");
             return response;
         }
 
@@ -425,7 +425,7 @@ namespace HandiImaging.Core.Xnat
                 }
                 catch (Exception ex)
                 {
-                    Log($"keep-alive failed: {ex.Message}");
+                    WriteLog($"keep-alive failed: {ex.Message}");
                 }
                 finally
                 {
@@ -434,7 +434,16 @@ namespace HandiImaging.Core.Xnat
             });
         }
 
-        private void Log(string line) => _options.Log?.Invoke(line);
+        /// <summary>Where call lines go (replaces the options' Log; may be called from a keep-alive thread).</summary>
+        public Action<string>? Log
+        {
+            get => _log ?? _options.Log;
+            set => _log = value;
+        }
+
+        private Action<string>? _log;
+
+        private void WriteLog(string line) => Log?.Invoke(line);
 
         private static T? Inner<T>(Exception ex) where T : Exception
         {
