@@ -46,7 +46,10 @@ namespace HandiImaging.Core.Xnat
             _dqr = new DqrClient(connection);
         }
 
+        /// <param name="studies">The studies to request; each needs a UID, an accession number and a subject label.</param>
+        /// <param name="options">Project, PACS, receiver, batch size, force.</param>
         /// <param name="confirmBatch">Asked before each import request with what it will do; false sends nothing (-WhatIf).</param>
+        /// <param name="cancellationToken">Stops between and during calls.</param>
         /// <returns>One entry per study asked, streamed as each batch is answered.</returns>
         public IEnumerable<XnatImportRequest> Request(IEnumerable<XnatImportStudy> studies, XnatImportOptions options, Func<string, bool>? confirmBatch, CancellationToken cancellationToken)
         {

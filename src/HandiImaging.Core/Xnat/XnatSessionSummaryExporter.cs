@@ -39,6 +39,9 @@ namespace HandiImaging.Core.Xnat
 
         public XnatSessionSummaryExporter(XnatConnection connection) => _connection = connection ?? throw new ArgumentNullException(nameof(connection));
 
+        /// <param name="project">The XNAT project ID.</param>
+        /// <param name="folder">The folder to write into (created when missing).</param>
+        /// <param name="cancellationToken">Stops between and during calls; nothing is replaced then.</param>
         /// <param name="progress">Receives each type's name as its listing starts.</param>
         public XnatSessionSummaryResult Export(string project, string folder, CancellationToken cancellationToken, IProgress<string>? progress = null)
         {
