@@ -18,7 +18,7 @@ namespace HandiImaging.Core.Xnat
         /// <summary>The aliases asked for; XNAT drops unknown ones silently, so each must come back.</summary>
         public static readonly IReadOnlyList<string> SessionColumns = new[]
         {
-            "ID", "label", "subject_label", "date", "UID", "scanner", "modality", "dcmAccessionNumber", "insert_date", "insert_user",
+            "ID", "label", "subject_label", "date", "UID", "scanner", "modality", "dcmAccessionNumber", "insert_date", "insert_user", "xsiType",
         };
 
         public const string ScanIdColumn = "xnat:imagescandata/id";
@@ -69,7 +69,7 @@ namespace HandiImaging.Core.Xnat
                                 Modality = row["modality"],
                                 ScanCount = counts == null ? (int?)null : counts.TryGetValue(id, out var n) ? n : 0,
                                 Type = type.Name,
-                                XsiType = xsiType,
+                                XsiType = row["xsiType"].Length > 0 ? row["xsiType"] : xsiType,
                                 Creator = row["insert_user"],
                                 InsertDate = XnatValues.ParseTimestamp(row["insert_date"]),
                             };
