@@ -149,6 +149,9 @@ public class XnatConnectionTests
         var options = site.Options();
         options.Timeout = TimeSpan.FromSeconds(1);
         options.RetryCount = 1;
+        // The first answers of a fresh process (JIT) can take longer than the short timeout tested here.
+        using (await site.ConnectAsync()) { }
+        site.State.Requests.Clear();
         using var xnat = await XnatConnection.OpenAsync(options, CancellationToken.None);
         site.State.AddFault(new FaultRule { Method = "GET", PathPattern = "/xapi/dqr/import/queue$", DelayMilliseconds = 4000 });
         var ex = await Assert.ThrowsAsync<XnatException>(() => new DqrClient(xnat).GetQueueAsync(CancellationToken.None));
