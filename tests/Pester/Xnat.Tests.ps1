@@ -163,7 +163,7 @@ Describe 'XNAT errors' {
     }
     It 'Disconnect-Xnat ends the session; the connection then says so' {
         $c = Connect-Xnat $double.BaseUri $credential
-        Disconnect-Xnat $c
+        (Disconnect-Xnat $c -PassThru).RequestCount | Should -BeGreaterThan 2
         $c.IsConnected | Should -BeFalse
         { Get-XnatSession -Connection $c -Project RT-HaND } | Should -Throw -ErrorId 'XnatNotConnected,HandiImaging.Commands.GetXnatSessionCommand'
     }
