@@ -87,17 +87,16 @@ namespace HandiImaging.Core.Xnat
         {
             CheckProject(project);
             var query = $"/data/experiments?project={Escape(project)}&xsiType=xnat:imageSessionData&columns=ID,{ScanIdColumn}&format=json";
-            var scans = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var row in ReadRows(query, new[] { "ID", ScanIdColumn }, cancellationToken))
             {
                 var id = row["ID"];
-                var scan = row[ScanIdColumn];
                 if (id.Length == 0) continue;
-                if (!scans.TryGetValue(id, out var set)) scans.Add(id, set = new HashSet<string>(StringComparer.Ordinal));
+                counts.TryGetValue(id, out var n);
                 // A scan-less session may come back as one row with an empty scan ID.
-                if (scan.Length > 0) set.Add(scan);
+                counts[id] = row[ScanIdColumn].Length > 0 ? n + 1 : n;
             }
-            return scans.ToDictionary(p => p.Key, p => p.Value.Count, StringComparer.Ordinal);
+            return counts;
         }
 
         /// <summary>Every StudyInstanceUID in the project's image sessions (any type), in one request.</summary>
