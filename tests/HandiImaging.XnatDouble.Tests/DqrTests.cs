@@ -183,6 +183,32 @@ public sealed class DqrTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Import_keeps_the_clients_request_id_and_a_port_of_0_names_the_AE_alone()
+    {
+        var entry = Assert.Single((await Import(new { pacsId = "1", aeTitle = "XNAT", port = "0", projectId = "RT-HaND", requestId = "run-42", forceImport = true, studies = new[] { new { studyInstanceUid = "2.25.2" } } })).EnumerateArray());
+        Assert.Equal("XNAT", entry.GetProperty("destinationAeTitle").GetString());
+        Assert.Equal("run-42", entry.GetProperty("userDefinedId").GetString());
+        Assert.False(entry.TryGetProperty("remappingScript", out _));
+    }
+
+    [Fact]
+    public async Task A_PACS_that_is_not_queryable_refuses_queries_and_imports_and_fails_queued_requests()
+    {
+        await Import(ImportBody("2.25.1"));
+        var pacs = (await Get("/xapi/pacs?queryable=true")).EnumerateArray().Single();
+        Assert.True(pacs.GetProperty("queryable").GetBoolean());
+        _xnat.State.AddPacs(new PacsEntry { Id = 1, AeTitle = "PACS", Queryable = false, Studies = new List<SeededStudy>() });
+        Assert.Empty((await Get("/xapi/pacs?queryable=true")).EnumerateArray());
+        using (var query = await _raw.Post("/xapi/dqr/query/studies", new { pacsId = 1, patientId = "H1" }, cookie: _admin))
+            Assert.Equal(HttpStatusCode.BadRequest, query.StatusCode);
+        using (var import = await _raw.Post("/xapi/dqr/import", ImportBody("2.25.2"), cookie: _admin))
+            Assert.Equal(HttpStatusCode.BadRequest, import.StatusCode);
+        await _xnat.Dqr.StepAsync();
+        await _xnat.Dqr.StepAsync();
+        Assert.Contains("not queryable", Assert.Single((await Get("/xapi/dqr/import/history")).EnumerateArray()).GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Import_needs_a_DQR_enabled_project_the_user_may_edit()
     {
         _xnat.State.AddProject("NODQR", dqrEnabled: false);

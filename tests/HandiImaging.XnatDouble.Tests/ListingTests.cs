@@ -69,6 +69,15 @@ public sealed class ListingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Shared_in_sessions_are_found_site_wide_through_the_sharing_xpath_and_by_subject()
+    {
+        var (rows, _) = await _raw.ResultSet("/data/experiments?xsiType=xnat:imageSessionData&xnat:imagesessiondata/sharing/share/project=RT-HaND&columns=ID,label,xnat:imagescandata/id", _admin);
+        Assert.Equal("OTHER1", Assert.Single(rows)["label"].GetString());
+        var (bySubject, _) = await _raw.ResultSet("/data/projects/RT-HaND/subjects/SUBJ_MR1/experiments?columns=label", _admin);
+        Assert.Equal("MR1", Assert.Single(bySubject)["label"].GetString());
+    }
+
+    [Fact]
     public async Task JSON_key_order_is_not_stable()
     {
         var orders = new HashSet<string>();
@@ -223,6 +232,48 @@ public sealed class ListingTests : IAsyncLifetime
         Assert.Equal("2", S(mr, "COUNT"));
         Assert.Equal("true", S(mr, "SECURED"));
         Assert.Equal("MR Sessions", S(mr, "PLURAL"));
+    }
+
+    [Fact]
+    public async Task A_large_project_comes_back_whole_in_one_streamed_answer()
+    {
+        await using var xnat = await Doubles.Start();
+        for (var i = 0; i < 3000; i++) xnat.State.AddExperiment(Doubles.Session("L" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), scans: 4));
+        using var raw = new Raw(xnat);
+        var id = await raw.Login();
+        var csv = await raw.Text("/data/experiments?project=RT-HaND&xsiType=xnat:imageSessionData&format=csv&columns=ID,label,xnat:imagescandata/id", id);
+        var lines = csv.TrimEnd('\n').Split('\n');
+        Assert.Equal(12_001, lines.Length);
+        Assert.Equal(3000, lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().Count());
+        var (rows, set) = await raw.ResultSet("/data/projects/RT-HaND/experiments?columns=ID,label", id);
+        Assert.Equal(3000, rows.Count);
+        Assert.Equal("3000", set.GetProperty("totalRecords").GetString());
+    }
+
+    [Fact]
+    public async Task Sorting_applies_columns_DEFAULT_works_and_an_unknown_type_matches_nothing()
+    {
+        var (sorted, _) = await _raw.ResultSet("/data/projects/RT-HaND/experiments?columns=label&sortBy=label&sortOrder=DESC", _admin);
+        Assert.Equal(new[] { "SHARED1", "PETMR1", "MR1", "CT1", "CR1" }, sorted.Select(r => S(r, "label")));
+        var (defaults, _) = await _raw.ResultSet("/data/experiments?columns=DEFAULT", _admin);
+        Assert.Equal(new[] { "ID", "URI", "date", "insert_date", "label", "project", "xsiType" }, defaults[0].Keys.OrderBy(k => k, StringComparer.Ordinal));
+        var (none, set) = await _raw.ResultSet("/data/projects/RT-HaND/experiments?xsiType=xnat:mrSession", _admin);
+        Assert.Empty(none);
+        Assert.Equal("0", set.GetProperty("totalRecords").GetString());
+    }
+
+    [Fact]
+    public async Task Projects_are_listed_and_one_project_is_an_item_document()
+    {
+        var (rows, _) = await _raw.ResultSet("/data/projects?format=json", _admin);
+        Assert.Equal(new[] { "OTHER", "RT-HaND" }, rows.Select(r => S(r, "ID")).OrderBy(i => i, StringComparer.Ordinal));
+        Assert.Equal("/data/projects/RT-HaND", S(rows.Single(r => S(r, "ID") == "RT-HaND"), "URI"));
+        using var item = await _raw.Get("/data/projects/RT-HaND?format=json", cookie: _admin);
+        using var doc = JsonDocument.Parse(await item.Content.ReadAsStringAsync());
+        Assert.Equal("RT-HaND", doc.RootElement.GetProperty("items")[0].GetProperty("data_fields").GetProperty("ID").GetString());
+        var member = await _raw.Login("member", "pw");
+        using var hidden = await _raw.Get("/data/projects/OTHER", cookie: member);
+        Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
     }
 
     [Fact]

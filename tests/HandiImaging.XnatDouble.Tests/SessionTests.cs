@@ -55,6 +55,20 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task Basic_credentials_for_the_user_the_session_holds_are_not_checked_again_but_another_users_are()
+    {
+        await using var xnat = await Doubles.Start();
+        using var raw = new Raw(xnat);
+        var id = await raw.Login();
+        using (var same = await raw.Get(Listing, Raw.Basic("admin", "stale-password"), cookie: id)) Assert.Equal(HttpStatusCode.OK, same.StatusCode);
+        using (var other = await raw.Get(Listing, Raw.Basic("member", "wrong"), cookie: id)) Assert.Equal(HttpStatusCode.Unauthorized, other.StatusCode);
+        using var switched = await raw.Send(HttpMethod.Post, "/data/JSESSION", Raw.Basic("member", "pw"), cookie: id);
+        var memberSession = await switched.Content.ReadAsStringAsync();
+        Assert.NotEqual(id, memberSession);
+        Assert.Equal("User 'member' is logged in", await raw.Text("/data/auth", memberSession));
+    }
+
+    [Fact]
     public async Task Delete_ends_the_session_so_the_cookie_no_longer_authenticates()
     {
         await using var xnat = await Doubles.Start();

@@ -50,6 +50,22 @@ internal static class ControlEndpoints
         });
         g.MapPost("/dqr/step", async (HttpRequest c, CancellationToken ct) => Results.Json(new { changed = await dqr.StepAsync(ct) }, XnatSeed.Json));
         g.MapPost("/dqr/run", async (HttpRequest c, CancellationToken ct) => Results.Json(new { steps = await dqr.RunUntilIdleAsync(ct) }, XnatSeed.Json));
+        g.MapPost("/archive", async (HttpRequest c, CancellationToken ct) =>
+        {
+            using var doc = await JsonDocument.ParseAsync(c.Body, cancellationToken: ct);
+            var r = doc.RootElement;
+            string? Text(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            try
+            {
+                var archived = await dqr.ArchiveFromPacsAsync(r.GetProperty("pacsId").GetInt64(), Text("project") ?? "", Text("studyInstanceUid") ?? "",
+                    Text("subjectLabel"), Text("label"), Text("username") ?? "admin", ct);
+                return Results.Json(new { archived }, XnatSeed.Json);
+            }
+            catch (ArgumentException e)
+            {
+                return Results.Json(new { error = e.Message }, XnatSeed.Json, statusCode: 400);
+            }
+        });
         g.MapPost("/clock/advance", (HttpContext c) =>
         {
             var seconds = double.Parse(c.Request.Query["seconds"].ToString(), NumberStyles.Float, CultureInfo.InvariantCulture);
