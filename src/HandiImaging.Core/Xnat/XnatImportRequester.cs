@@ -136,7 +136,6 @@ namespace HandiImaging.Core.Xnat
         {
             Status = entry.Status == "ISSUED" ? XnatImportStatus.Issued : entry.Status == "RECEIVED" ? XnatImportStatus.Received : XnatImportStatus.Queued,
             RequestId = entry.Id,
-            QueuedTimeMs = entry.QueuedTime ?? entry.Created,
             QueuedTime = XnatValues.FromEpochMilliseconds(entry.QueuedTime ?? entry.Created),
             Reason = reason,
         };
