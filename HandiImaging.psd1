@@ -15,6 +15,7 @@
         'module/formats/HandiImaging.Rules.Format.ps1xml'
         'module/formats/HandiImaging.Summary.Format.ps1xml'
         'module/formats/HandiImaging.Warehouse.Format.ps1xml'
+        'module/formats/HandiImaging.Xnat.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Add-IngestFailure'
@@ -36,6 +37,12 @@
         'Update-Cohort'
         'Update-IngestFailure'
         'Update-StudyRule'
+        'Connect-Xnat'
+        'Disconnect-Xnat'
+        'Export-XnatSessionSummary'
+        'Get-XnatSession'
+        'Request-XnatImport'
+        'Wait-XnatImport'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
