@@ -59,8 +59,18 @@ namespace HandiImaging.Core.IO
         private static readonly Encoding StrictUtf16Le = new UnicodeEncoding(false, false, throwOnInvalidBytes: true);
         private static readonly Encoding StrictUtf16Be = new UnicodeEncoding(true, false, throwOnInvalidBytes: true);
 
-        /// <summary>Windows-1252 (every byte maps to a character and back; unassigned bytes to C1 controls as Windows does).</summary>
-        public static readonly Encoding Windows1252 = new Windows1252Encoding();
+        /// <summary>
+        /// Windows-1252 from the code-page provider the DICOM layer also uses: every byte maps to a character and
+        /// back (the five unassigned bytes to the C1 controls of the same value, as Windows does); writing a
+        /// character outside the set throws, so nothing is silently written as '?'.
+        /// </summary>
+        public static readonly Encoding Windows1252 = CodePage1252();
+
+        private static Encoding CodePage1252()
+        {
+            Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+            return Encoding.GetEncoding(1252, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
+        }
 
         /// <summary>Reads and decodes <paramref name="path"/>; an unreadable file is an <see cref="InputFormatException"/>.</summary>
         public static DecodedText Read(string path)
@@ -152,54 +162,5 @@ namespace HandiImaging.Core.IO
             for (var i = 0; i < prefix.Length; i++) if (bytes[i] != prefix[i]) return false;
             return true;
         }
-    }
-
-    /// <summary>
-    /// Windows-1252 without depending on code-page providers (absent on .NET Core unless registered): 0x80–0x9F
-    /// map to the typographic characters Windows puts there, the five unassigned bytes to the C1 controls of the
-    /// same value (as Windows' MultiByteToWideChar does), everything else to the same code point. Encoding a
-    /// character outside the set throws, so nothing is silently written as '?'.
-    /// </summary>
-    internal sealed class Windows1252Encoding : Encoding
-    {
-        private static readonly char[] High =
-        {
-            '\u20AC', '\u0081', '\u201A', '\u0192', '\u201E', '\u2026', '\u2020', '\u2021', '\u02C6', '\u2030', '\u0160', '\u2039', '\u0152', '\u008D', '\u017D', '\u008F',
-            '\u0090', '\u2018', '\u2019', '\u201C', '\u201D', '\u2022', '\u2013', '\u2014', '\u02DC', '\u2122', '\u0161', '\u203A', '\u0153', '\u009D', '\u017E', '\u0178',
-        };
-
-        public override string EncodingName => "Windows-1252";
-        public override string WebName => "windows-1252";
-        public override int CodePage => 1252;
-
-        public override int GetByteCount(char[] chars, int index, int count) => count;
-
-        public override int GetBytes(char[] chars, int charIndex, int charCount, byte[] bytes, int byteIndex)
-        {
-            for (var i = 0; i < charCount; i++) bytes[byteIndex + i] = ToByte(chars[charIndex + i], charIndex + i);
-            return charCount;
-        }
-
-        private static byte ToByte(char c, int index)
-        {
-            if (c < 0x80 || (c >= 0xA0 && c <= 0xFF)) return (byte)c;
-            for (var b = 0; b < High.Length; b++) if (High[b] == c) return (byte)(0x80 + b);
-            throw new EncoderFallbackException($"U+{((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture)} at position {index.ToString(System.Globalization.CultureInfo.InvariantCulture)} has no Windows-1252 byte");
-        }
-
-        public override int GetCharCount(byte[] bytes, int index, int count) => count;
-
-        public override int GetChars(byte[] bytes, int byteIndex, int byteCount, char[] chars, int charIndex)
-        {
-            for (var i = 0; i < byteCount; i++)
-            {
-                var b = bytes[byteIndex + i];
-                chars[charIndex + i] = b >= 0x80 && b < 0xA0 ? High[b - 0x80] : (char)b;
-            }
-            return byteCount;
-        }
-
-        public override int GetMaxByteCount(int charCount) => charCount;
-        public override int GetMaxCharCount(int byteCount) => byteCount;
     }
 }
