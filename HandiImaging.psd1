@@ -14,6 +14,7 @@
         'module/formats/HandiImaging.Pacs.Format.ps1xml'
         'module/formats/HandiImaging.Rules.Format.ps1xml'
         'module/formats/HandiImaging.Summary.Format.ps1xml'
+        'module/formats/HandiImaging.Warehouse.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Add-IngestFailure'
@@ -23,9 +24,11 @@
         'Get-IngestFailure'
         'Import-Cohort'
         'Import-StudyRule'
+        'Measure-IngestFailureRate'
         'Merge-XnatSummary'
         'New-HandiDemoData'
         'New-PacsConnection'
+        'Publish-EdwSummary'
         'Select-RelevantStudy'
         'Send-PacsStudy'
         'Test-NhsNumber'
