@@ -191,7 +191,18 @@ namespace HandiImaging.Core.Cohort
         {
             if (DateValue.PastDateProblem(asOf, DateTime.Today) is { } asOfProblem)
                 throw new ArgumentOutOfRangeException(nameof(asOf), asOf, $"The as-of date {asOfProblem}; it becomes every patient's LastQueried.");
-            using var fileLock = FileLock.Acquire(path, lockTimeout, cancellationToken);
+            var ids = queriedHospitalIds.ToList();
+            // Planned first without the lock, so a declined run (-WhatIf) creates nothing, not even the lock file;
+            // then again under the lock, in case another run changed the file meanwhile.
+            var preview = Update(path, ids, asOf, _ => false, locked: false, lockTimeout, cancellationToken);
+            if (preview.Changes.Count == 0 || (confirm != null && !confirm(preview))) return preview;
+            return Update(path, ids, asOf, null, locked: true, lockTimeout, cancellationToken);
+        }
+
+        private static CohortUpdatePlan Update(string path, IEnumerable<string> queriedHospitalIds, DateTime asOf,
+            Func<CohortUpdatePlan, bool>? confirm, bool locked, TimeSpan? lockTimeout, CancellationToken cancellationToken)
+        {
+            using var fileLock = locked ? FileLock.Acquire(path, lockTimeout, cancellationToken) : null;
             var table = CsvTable.Read(path);
             var header = table.Bind(Schema);
             var idCol = header[HospitalIdColumn];

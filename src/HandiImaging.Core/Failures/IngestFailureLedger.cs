@@ -169,9 +169,8 @@ namespace HandiImaging.Core.Failures
             FileLock? held = null;
             try
             {
-                // The lock file lives beside the ledger; a folder that does not exist yet is only created once the
-                // change is confirmed, so a declined (-WhatIf) run leaves no trace.
-                if (write && Directory.Exists(System.IO.Path.GetDirectoryName(Path))) held = Lock(cancellationToken);
+                // Planned without the lock first: the lock file and a missing folder are only created once the
+                // change is confirmed, so a declined (-WhatIf) run leaves no trace. Planned again under the lock.
                 var (rows, change, exists) = Compute(apply, mustExist);
                 var needsWrite = write && (change.Added + change.Updated + change.Resolved > 0 || !exists);
                 if (!needsWrite)
@@ -184,12 +183,9 @@ namespace HandiImaging.Core.Failures
                     change.Planned = true;
                     return change;
                 }
-                if (held == null)
-                {
-                    Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-                    held = Lock(cancellationToken);
-                    (rows, change, _) = Compute(apply, mustExist); // another run may have created the ledger meanwhile
-                }
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+                held = Lock(cancellationToken);
+                (rows, change, _) = Compute(apply, mustExist); // another run may have changed the ledger meanwhile
                 cancellationToken.ThrowIfCancellationRequested();
                 WriteLedger(rows);
                 return change;

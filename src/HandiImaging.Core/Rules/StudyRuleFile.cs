@@ -80,39 +80,64 @@ namespace HandiImaging.Core.Rules
         private static StudyRuleLoad ReadWorkbook(string path)
         {
             var rules = new List<StudyRule>();
+            var errors = new List<InputFormatException>();
             using (var document = Xlsx.OpenRead(path, out var stream))
             using (stream)
             {
-                var workbook = document.WorkbookPart ?? throw new InputFormatException(path, null, null, "has no workbook part");
-                var shared = Xlsx.SharedStrings(workbook);
-                var sheets = Xlsx.Sheets(workbook).ToList();
+                var workbook = document.WorkbookPart!;
+                var sheets = Xlsx.ReadSheets(path, workbook);
+                string[]? shared = null;
+                var sharedRead = false;
                 foreach (var (name, decision) in new[] { (IncludeSheet, StudyDecision.Include), (ExcludeSheet, StudyDecision.Exclude) })
                 {
-                    var found = sheets.FirstOrDefault(s => string.Equals(s.Sheet.Name?.Value?.Trim(), name, StringComparison.OrdinalIgnoreCase));
-                    if (found.Part is null)
+                    var found = sheets.Where(s => string.Equals(s.Name.Trim(), name, StringComparison.OrdinalIgnoreCase)).ToList();
+                    if (found.Count == 0)
                         throw new InputFormatException(path, null, name,
-                            $"has no sheet named {name} (sheets: {string.Join(", ", sheets.Select(s => s.Sheet.Name?.Value))})");
-                    var sheetName = found.Sheet.Name!.Value!;
-                    var layout = FindLayout(path, sheetName, Xlsx.Rows(found.Part, shared), out var dataRows);
+                            $"has no sheet named {name} (sheets: {string.Join(", ", sheets.Select(s => s.Name))})");
+                    if (found.Count > 1)
+                        throw new InputFormatException(path, null, name,
+                            $"has {found.Count} sheets named {name} once spaces and case are ignored ({string.Join(", ", found.Select(s => "'" + s.Name + "'"))}); keep one");
+                    var sheetName = found[0].Name;
+                    var part = Xlsx.Require(path, found[0]);
+                    if (!sharedRead)
+                    {
+                        shared = Xlsx.SharedStrings(path, workbook);
+                        sharedRead = true;
+                    }
+                    var layout = FindLayout(path, sheetName, Xlsx.Rows(path, sheetName, part, shared), out var dataRows);
                     foreach (var row in dataRows)
                     {
-                        var description = row.Text(layout.Description);
-                        if (description.Length == 0) continue;
-                        rules.Add(new StudyRule
+                        try
                         {
-                            Description = description,
-                            Decision = decision,
-                            DecidedBy = NullIfEmpty(row.Text(layout.DecidedBy)),
-                            DecidedOn = Xlsx.DateOf(row.Cell(layout.DecidedOn)),
-                            Note = NullIfEmpty(row.Text(layout.Note)),
-                            Source = path,
-                            Sheet = sheetName,
-                            Line = row.Number,
-                        });
+                            var description = Xlsx.TextOf(path, sheetName, row, layout.Description);
+                            if (description.Length == 0)
+                            {
+                                // Who/when/note with no description is a rule whose description was lost, not nothing.
+                                if (row.Cells.Keys.Any(c => c == layout.DecidedBy || c == layout.DecidedOn || c == layout.Note))
+                                    throw InputFormatException.InWorkbook(path, sheetName, row.Reference(layout.Description), row.Number,
+                                        $"the row has a decision's details but no study description; write {StudyDescription.BlankMarker} for the rule about studies with no description, or clear the row");
+                                continue;
+                            }
+                            rules.Add(new StudyRule
+                            {
+                                Description = description,
+                                Decision = decision,
+                                DecidedBy = NullIfEmpty(Xlsx.TextOf(path, sheetName, row, layout.DecidedBy)),
+                                DecidedOn = Xlsx.DateOf(path, sheetName, row, layout.DecidedOn),
+                                Note = NullIfEmpty(Xlsx.TextOf(path, sheetName, row, layout.Note)),
+                                Source = path,
+                                Sheet = sheetName,
+                                Line = row.Number,
+                            });
+                        }
+                        catch (InputFormatException ex)
+                        {
+                            errors.Add(ex);
+                        }
                     }
                 }
             }
-            return new StudyRuleLoad(new StudyRuleSet(rules, path), Array.Empty<InputFormatException>());
+            return new StudyRuleLoad(new StudyRuleSet(rules, path), errors);
         }
 
         /// <summary>Where a rules sheet keeps its columns (zero-based; -1 when absent).</summary>
@@ -137,7 +162,7 @@ namespace HandiImaging.Core.Rules
                 }
                 foreach (var cell in row.Cells)
                 {
-                    if (HeaderIs(cell.Value.Text, DescriptionHeader))
+                    if (!cell.Value.IsError && HeaderIs(cell.Value.Text, DescriptionHeader))
                     {
                         layout = new SheetLayout { HeaderRow = row.Number, Description = cell.Key, LastColumn = row.Cells.Keys.Max() };
                         break;

@@ -53,10 +53,29 @@ namespace HandiImaging.Core.Rules
             if (!workbook && !StudyRuleFile.IsCsv(rulesPath))
                 throw new InputFormatException(rulesPath, null, null, "is neither an .xlsx workbook nor a .csv rules file");
 
+            // Planned first without the lock, so a declined run (-WhatIf) creates nothing, not even the lock file;
+            // then planned again under the lock, in case another run changed the rules meanwhile.
+            var preview = Plan(rulesPath, reviewPath, decidedBy, decidedOn, workbook);
+            if (preview.Added.Count == 0 || (confirm != null && !confirm(preview))) return preview;
+            cancellationToken.ThrowIfCancellationRequested();
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(rulesPath))!);
             using var fileLock = FileLock.Acquire(rulesPath, lockTimeout, cancellationToken);
+            var update = Plan(rulesPath, reviewPath, decidedBy, decidedOn, workbook);
+            if (update.Added.Count == 0) return update;
+            if (workbook) AppendToWorkbook(rulesPath, update.Added);
+            else AppendToCsv(rulesPath, File.Exists(rulesPath), update.Added);
+            update.Written = true;
+            return update;
+        }
+
+        private static StudyRuleUpdate Plan(string rulesPath, string reviewPath, string decidedBy, DateTime decidedOn, bool workbook)
+        {
             var exists = File.Exists(rulesPath);
             if (workbook && !exists) throw new FileNotFoundException($"The rules workbook {rulesPath} does not exist.", rulesPath);
-            var existing = exists ? StudyRuleFile.Read(rulesPath).RuleSet : new StudyRuleSet(Array.Empty<StudyRule>(), rulesPath);
+            var load = exists ? StudyRuleFile.Read(rulesPath) : null;
+            // A rule that cannot be read might be the very one a review row contradicts: fix the file first.
+            if (load?.Errors.Count > 0) throw load.Errors[0];
+            var existing = load?.RuleSet ?? new StudyRuleSet(Array.Empty<StudyRule>(), rulesPath);
 
             var update = new StudyRuleUpdate(rulesPath, reviewPath);
             var decisions = StudyReviewFile.Read(reviewPath, update.Errors);
@@ -101,11 +120,6 @@ namespace HandiImaging.Core.Rules
             // A contradiction inside the review withdraws the first decision too: neither is safe to write.
             foreach (var key in contested) pending.Remove(key);
             update.Added.AddRange(order.Where(pending.ContainsKey).Select(k => pending[k].Rule));
-
-            if (update.Added.Count == 0 || (confirm != null && !confirm(update))) return update;
-            if (workbook) AppendToWorkbook(rulesPath, update.Added);
-            else AppendToCsv(rulesPath, exists, update.Added);
-            update.Written = true;
             return update;
         }
 
@@ -160,11 +174,12 @@ namespace HandiImaging.Core.Rules
             {
                 var workbookPart = document.WorkbookPart!;
                 var shared = Xlsx.SharedStrings(workbookPart);
+                var sheets = Xlsx.ReadSheets(path, workbookPart);
                 foreach (var group in added.GroupBy(r => r.Decision))
                 {
                     var sheetName = group.Key == StudyDecision.Include ? StudyRuleFile.IncludeSheet : StudyRuleFile.ExcludeSheet;
-                    var (sheet, part) = Xlsx.Sheets(workbookPart).First(s => string.Equals(s.Sheet.Name?.Value?.Trim(), sheetName, StringComparison.OrdinalIgnoreCase));
-                    var rows = Xlsx.Rows(part, shared).ToList();
+                    var (name, part) = sheets.First(s => string.Equals(s.Name.Trim(), sheetName, StringComparison.OrdinalIgnoreCase));
+                    var rows = Xlsx.Rows(path, name, part, shared);
                     var layout = StudyRuleFile.FindLayout(path, sheetName, rows, out _);
                     var data = part.Worksheet.GetFirstChild<SheetData>()!;
                     var headerRow = data.Elements<Row>().First(r => (r.RowIndex?.Value ?? 0) == layout.HeaderRow);

@@ -43,7 +43,7 @@ namespace HandiImaging.Commands
         private string _ledgerPath = "";
         private int _placeholders;
 
-        /// <summary>The failure ledger CSV. Created (with its header) when it does not exist.</summary>
+        /// <summary>The failure ledger CSV, taken literally (no wildcards). Created (with its header) when it does not exist; a cohort or rules file there is refused.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string LedgerPath { get; set; } = "";
@@ -101,6 +101,7 @@ namespace HandiImaging.Commands
             _ledgerPath = ResolveOutputPath(LedgerPath);
             if (Directory.Exists(_ledgerPath))
                 Fail(new IOException($"{_ledgerPath} is a folder; give the ledger's file name."), "LedgerPathIsFolder", ErrorCategory.InvalidArgument, LedgerPath);
+            EnsureOutputIsNotInput(_ledgerPath, nameof(LedgerPath), Array.Empty<(string?, string)>(), ProtectedFileKind.FailureLedger);
         }
 
         protected override void ProcessRecord()

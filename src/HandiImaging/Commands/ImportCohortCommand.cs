@@ -42,7 +42,7 @@ namespace HandiImaging.Commands
     {
         private const int MaxListedWarnings = 20;
 
-        /// <summary>The cohort file (CSV). Wildcards are allowed but must match exactly one file.</summary>
+        /// <summary>The cohort file (CSV). Wildcards are allowed but must match exactly one file; a name that exists exactly is taken as it is, so cohort[2024].csv works.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
         public string Path { get; set; } = "";
 
@@ -51,7 +51,7 @@ namespace HandiImaging.Commands
         [Alias("PSPath")]
         public string LiteralPath { get; set; } = "";
 
-        /// <summary>The data warehouse's extract of deceased patients (CSV); patients in it are left out.</summary>
+        /// <summary>The data warehouse's extract of deceased patients (CSV); patients in it are left out. Wildcards are allowed (one file); a name that exists exactly is taken as it is.</summary>
         [Parameter]
         public string? DeceasedPath { get; set; }
 

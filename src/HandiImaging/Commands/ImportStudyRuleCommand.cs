@@ -32,7 +32,7 @@ namespace HandiImaging.Commands
     [OutputType(typeof(StudyRuleSet))]
     public sealed class ImportStudyRuleCommand : HandiCmdlet
     {
-        /// <summary>The rules file: the clinicians' .xlsx workbook or a .csv rules file. Wildcards must match exactly one file.</summary>
+        /// <summary>The rules file: the clinicians' .xlsx workbook or a .csv rules file. Wildcards must match exactly one file; a name that exists exactly is taken as it is.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
         public string Path { get; set; } = "";
 

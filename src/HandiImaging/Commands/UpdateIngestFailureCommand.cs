@@ -33,12 +33,12 @@ namespace HandiImaging.Commands
     [OutputType(typeof(IngestFailureLedgerEntry))]
     public sealed class UpdateIngestFailureCommand : HandiCmdlet
     {
-        /// <summary>The failure ledger CSV to update; it must exist.</summary>
+        /// <summary>The failure ledger CSV to update, taken literally (no wildcards); it must exist.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string LedgerPath { get; set; } = "";
 
-        /// <summary>The folder holding XNAT's session exports (MR.csv … XA.csv).</summary>
+        /// <summary>The folder holding XNAT's session exports (MR.csv … XA.csv), taken literally (no wildcards).</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
         public string SessionPath { get; set; } = "";
@@ -56,9 +56,9 @@ namespace HandiImaging.Commands
         {
             RequirePastDate(AsOf, nameof(AsOf));
             var ledgerPath = ResolveExistingFile(LedgerPath, literal: true, nameof(LedgerPath));
-            var folder = ResolveExistingFile(SessionPath, literal: true, nameof(SessionPath));
-            if (!Directory.Exists(folder))
-                Fail(new DirectoryNotFoundException($"-SessionPath {folder} is not a folder; give the folder holding MR.csv … XA.csv."), "SessionFolderNotFound", ErrorCategory.ObjectNotFound, folder);
+            var folder = ResolveExistingFolder(SessionPath, nameof(SessionPath), "SessionFolderNotFound", "the session exports (CT.csv … XA.csv)");
+            EnsureOutputIsNotInput(ledgerPath, nameof(LedgerPath),
+                XnatSessionExports.Locate(folder).Where(e => e.Path != null).Select(e => ((string?)e.Path, $"{nameof(SessionPath)}'s {e.FileName}")), ProtectedFileKind.FailureLedger);
 
             XnatSessionIndex sessions;
             try
