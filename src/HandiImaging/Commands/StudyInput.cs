@@ -16,8 +16,6 @@ namespace HandiImaging.Commands
     /// </summary>
     internal static class StudyInput
     {
-        private static readonly string[] DateFormats = { DateValue.Iso, DateValue.Dicom, DateValue.Uk };
-
         public static bool TryConvert(PSObject? input, out PacsStudy study, out string problem)
         {
             study = new PacsStudy();
@@ -43,9 +41,9 @@ namespace HandiImaging.Commands
             if (dateValue is DateTime dt) date = dt.Date;
             else if (dateValue != null && dateValue.ToString().Trim().Length > 0)
             {
-                if (!DateValue.TryParseAny(dateValue.ToString(), DateFormats, out var parsed))
+                if (!DateValue.TryParseUser(dateValue.ToString(), out var parsed))
                 {
-                    problem = $"StudyDate '{dateValue}' is not a date in the form yyyy-MM-dd, yyyyMMdd or dd/MM/yyyy";
+                    problem = DateValue.Problem(dateValue.ToString(), "StudyDate");
                     return false;
                 }
                 date = parsed;
