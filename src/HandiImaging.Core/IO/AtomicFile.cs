@@ -94,8 +94,8 @@ namespace HandiImaging.Core.IO
             (File.GetAttributes(path) & FileAttributes.ReadOnly) != 0 || (status is UnixFile.Status s && (s.Mode & 0x92) == 0);
 
         /// <summary>
-        /// Moves a finished temp file over the target. With a backup, the old target is first copied to a temp
-        /// backup, and that replaces <c>.bak</c> only after the new file is in: a failed swap leaves the target and
+        /// Moves a finished temp file over the target. With a backup, the old target is first linked (or copied) to
+        /// a temp backup, and that replaces <c>.bak</c> only after the new file is in: a failed swap leaves the target and
         /// the previous backup as they were.
         /// </summary>
         internal static void Commit(string temp, string target, bool keepBackup)
@@ -115,7 +115,8 @@ namespace HandiImaging.Core.IO
             var backupTemp = temp + ".bak";
             try
             {
-                File.Copy(target, backupTemp);
+                // A hard link costs nothing for a large summary; a copy where links are not possible.
+                if (!UnixFile.TryHardLink(target, backupTemp)) File.Copy(target, backupTemp);
                 File.Replace(temp, target, null, ignoreMetadataErrors: true);
                 if (File.Exists(backup)) File.Replace(backupTemp, backup, null, ignoreMetadataErrors: true);
                 else File.Move(backupTemp, backup);

@@ -46,6 +46,17 @@ namespace HandiImaging.Core.IO
             return bytes;
         }
 
+        [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+        private static extern int NativeLink(byte[] existing, byte[] newPath);
+
+        /// <summary>A second name for a file (a hard link); false on Windows or where the file system refuses it.</summary>
+        public static bool TryHardLink(string existing, string newPath)
+        {
+            if (!IsUnix) return false;
+            try { return NativeLink(Utf8Z(existing), Utf8Z(newPath)) == 0; }
+            catch (Exception ex) when (ex is DllNotFoundException || ex is EntryPointNotFoundException) { return false; }
+        }
+
         /// <summary>The file's mode and owner; null on Windows or where the runtime offers no stat.</summary>
         public static Status? Stat(string path)
         {
