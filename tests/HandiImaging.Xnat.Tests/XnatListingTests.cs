@@ -31,7 +31,8 @@ public class XnatListingTests
         Assert.NotNull(mr.InsertDate);
         Assert.Equal(0, sessions.Single(s => s.Label == "ACC2").ScanCount);
         Assert.Equal(2, sessions.Single(s => s.Label == "ACC3").ScanCount);
-        Assert.Equal(1, site.Count("GET /data/experiments"));
+        // Two scan listings for the whole project: its own sessions and those shared into it.
+        Assert.Equal(2, site.Count("GET /data/experiments"));
         Assert.Equal(0, site.State.Requests.Recent.Count(r => r.Path.EndsWith("/scans", StringComparison.Ordinal)));
         // One request per type (all ten types asked).
         Assert.Equal(XnatSessionType.All.Count, site.Count("GET /data/projects/{project}/experiments"));
@@ -62,6 +63,21 @@ public class XnatListingTests
         Assert.Equal("9434765919", ct.Subject);
         var pet = Assert.Single(lister.GetSessions(Site.Project, new[] { XnatSessionType.Get("PET") }, null, false, CancellationToken.None));
         Assert.Equal("xnat:petmrSessionData", pet.XsiType);
+    }
+
+    [Fact]
+    public async Task A_session_shared_into_the_project_keeps_its_scan_count()
+    {
+        await using var site = await Site.StartAsync();
+        site.State.AddProject("OTHER");
+        var shared = site.AddSession("xnat:ctSessionData", "OTHER-LABEL", "OTHER-SUBJ", "1.2.9", 3, project: "OTHER");
+        shared.Shares.Add(new XnatShare(Site.Project, "ACC9", "9434765919"));
+        site.AddSession("xnat:ctSessionData", "ACC1", "S1", "1.2.1", 2);
+        using var xnat = await site.ConnectAsync();
+        var sessions = new XnatSessionLister(xnat).GetSessions(Site.Project, new[] { XnatSessionType.Get("CT") }, null, true, CancellationToken.None)
+            .ToDictionary(s => s.Label, s => s.ScanCount);
+        Assert.Equal(3, sessions["ACC9"]);
+        Assert.Equal(2, sessions["ACC1"]);
     }
 
     [Fact]
@@ -133,7 +149,7 @@ public class XnatListingTests
             using var xnat = await site.ConnectAsync();
             var result = new XnatSessionSummaryExporter(xnat).Export(Site.Project, dir.FullName, CancellationToken.None);
             Assert.Equal(4, result.Sessions);
-            Assert.Equal(9, result.Requests); // one scan listing + one per type
+            Assert.Equal(10, result.Requests); // two scan listings (own and shared-in sessions) + one per type
             Assert.Equal(XnatSessionExports.Types.Select(t => t + ".csv"), result.Files.Select(f => Path.GetFileName(f.Path)));
             Assert.Equal(new[] { "Subject,Date,MR ID,Scanner,Scans", "9434765919,2024-02-03," + Id(site, "ACC1") + ",Avanto,3" }, Lines(dir, "MR.csv"));
             Assert.Equal(new[] { "Subject,Date,XNAT_CTSESSIONDATA ID,UID,Scans", "9434765919,2024-03-04," + Id(site, "ACC2") + ",1.2.2,2" }, Lines(dir, "CT.csv"));

@@ -38,7 +38,7 @@ namespace HandiImaging.Core.IO
             catch (EncoderFallbackException ex)
             {
                 throw new InputFormatException(path, null, null,
-                    $"is {Name}, which cannot hold a character being written ({ex.Message}); save the file as UTF-8 and run again", ex)
+                    $"is {Name}, which cannot hold U+{((int)ex.CharUnknown).ToString("X4", System.Globalization.CultureInfo.InvariantCulture)}, a character being written; save the file as UTF-8 and run again", ex)
                 { Code = "EncodingCannotHoldText" };
             }
             var bytes = new byte[Preamble.Length + body.Length];

@@ -80,13 +80,23 @@ namespace HandiImaging.Core.Xnat
         }
 
         /// <summary>
-        /// Scans per session ID for the whole project in one request (one row per scan, grouped by ID). A
-        /// session absent from this listing has no scans.
+        /// Scans per session ID for the whole project: one request for the sessions whose primary project it is
+        /// and one for those shared into it (the site-wide <c>project=</c> filter sees only primary ones), one row
+        /// per scan, grouped by ID. A session absent from both listings has no scans.
         /// </summary>
         public IReadOnlyDictionary<string, int> GetScanCounts(string project, CancellationToken cancellationToken)
         {
             CheckProject(project);
-            var query = $"/data/experiments?project={Escape(project)}&xsiType=xnat:imageSessionData&columns=ID,{ScanIdColumn}&format=json";
+            const string scans = "&xsiType=xnat:imageSessionData&columns=ID," + ScanIdColumn + "&format=json";
+            var counts = CountScans($"/data/experiments?project={Escape(project)}{scans}", cancellationToken);
+            // A session's experiment ID is the same in every project it is shared into.
+            foreach (var shared in CountScans($"/data/experiments?xnat:imagesessiondata/sharing/share/project={Escape(project)}{scans}", cancellationToken))
+                if (!counts.ContainsKey(shared.Key)) counts[shared.Key] = shared.Value;
+            return counts;
+        }
+
+        private Dictionary<string, int> CountScans(string query, CancellationToken cancellationToken)
+        {
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var row in ReadRows(query, new[] { "ID", ScanIdColumn }, cancellationToken))
             {
