@@ -106,7 +106,7 @@ Describe 'PACS -> selection -> import -> wait -> ledger -> export -> merge' {
     It 'exports the session lists and merges them with the open failures' {
         $result = Export-XnatSessionSummary -Connection $xnat -Project RT-HaND -Path TestDrive:/export
         $result.Sessions | Should -Be 1
-        $result.Requests | Should -Be 9
+        $result.Requests | Should -Be 10   # one per type + two scan listings (own and shared-in sessions)
         (Get-Content TestDrive:/export/CT.csv)[0] | Should -Be 'Subject,Date,XNAT_CTSESSIONDATA ID,UID,Scans'
         (Get-Content TestDrive:/export/CT.csv)[1] | Should -Match '^9434765919,2024-11-05,XNAT_E\d+,1\.2\.826\.0\.1\.3680043\.9\.73\.101,3$'
         (Get-Content TestDrive:/export/MR.csv) | Should -Be 'Subject,Date,MR ID,Scanner,Scans'
