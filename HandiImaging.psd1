@@ -13,6 +13,7 @@
         'module/formats/HandiImaging.Failures.Format.ps1xml'
         'module/formats/HandiImaging.Pacs.Format.ps1xml'
         'module/formats/HandiImaging.Rules.Format.ps1xml'
+        'module/formats/HandiImaging.Runbook.Format.ps1xml'
         'module/formats/HandiImaging.Summary.Format.ps1xml'
     )
     CmdletsToExport      = @(
@@ -23,6 +24,7 @@
         'Get-IngestFailure'
         'Import-Cohort'
         'Import-StudyRule'
+        'Invoke-HandiPacsUpdate'
         'Merge-XnatSummary'
         'New-HandiDemoData'
         'New-PacsConnection'
