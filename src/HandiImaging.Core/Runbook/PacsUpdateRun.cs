@@ -407,34 +407,61 @@ namespace HandiImaging.Core.Runbook
                 if (latest != null && latest.IsFinal) outcome[uid] = (latest.Outcome, latest.Message);
                 else pending.Add(uid);
             }
-            for (var attempt = 1; attempt <= _config.MoveAttempts && pending.Count > 0; attempt++)
+
+            // Each study is journalled as Sending just before its request (the enumeration is lazy). A study whose
+            // earlier move was interrupted is sent again: the receiver files instances by UID into the same session.
+            IEnumerable<string> Journalled(List<string> uids)
+            {
+                foreach (var uid in uids)
+                {
+                    history.Append(Record(byUid[uid], ImportOutcome.Sending, null));
+                    yield return uid;
+                }
+            }
+
+            var consecutive = new List<string>();
+            using var outage = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            void OnResult(string uid, PacsMoveResult? move, Exception? error, List<string> retry)
+            {
+                if (move == null)
+                {
+                    history.Append(Record(byUid[uid], ImportOutcome.Interrupted, error?.Message));
+                    outcome[uid] = (ImportOutcome.Interrupted, error?.Message);
+                    retry.Add(uid);
+                    return;
+                }
+                var ok = move.Success && move.Completed > 0;
+                var message = ok ? null : move.Completed == 0 && move.Success ? "PACS sent no images" : $"C-MOVE status {move.Status}, {move.Failed} failed: {move.Message}";
+                history.Append(Record(byUid[uid], ok ? ImportOutcome.Imported : ImportOutcome.Failed, message));
+                outcome[uid] = (ok ? ImportOutcome.Imported : ImportOutcome.Failed, message);
+                if (move.Completed > 0) consecutive.Clear();
+                else consecutive.Add(uid);
+                if (consecutive.Count >= _config.OutageAfter) outage.Cancel();
+            }
+
+            for (var attempt = 1; attempt <= _config.MoveAttempts && pending.Count > 0 && !outage.IsCancellationRequested; attempt++)
             {
                 var retry = new List<string>();
-                // Each study is journalled as Sending just before its request (the enumeration is lazy). A study whose
-                // earlier move was interrupted is sent again: the receiver files instances by UID into the same session.
-                IEnumerable<string> Journalled(List<string> uids)
+                try
                 {
-                    foreach (var uid in uids)
-                    {
-                        history.Append(Record(byUid[uid], ImportOutcome.Sending, null));
-                        yield return uid;
-                    }
+                    PacsDicom.MoveAsync(_config.Pacs, _config.MoveDestination!, Journalled(pending), (uid, move, error) => OnResult(uid, move, error, retry), null, outage.Token)
+                        .GetAwaiter().GetResult();
                 }
-                PacsDicom.MoveAsync(_config.Pacs, _config.MoveDestination!, Journalled(pending), (uid, move, error) =>
-                {
-                    if (move == null)
-                    {
-                        history.Append(Record(byUid[uid], ImportOutcome.Interrupted, error?.Message));
-                        outcome[uid] = (ImportOutcome.Interrupted, error?.Message);
-                        retry.Add(uid);
-                        return;
-                    }
-                    var ok = move.Success && move.Completed > 0;
-                    var message = ok ? null : move.Completed == 0 && move.Success ? "PACS sent no images" : $"C-MOVE status {move.Status}, {move.Failed} failed: {move.Message}";
-                    history.Append(Record(byUid[uid], ok ? ImportOutcome.Imported : ImportOutcome.Failed, message));
-                    outcome[uid] = (ok ? ImportOutcome.Imported : ImportOutcome.Failed, message);
-                }, null, cancel).GetAwaiter().GetResult();
+                catch (OperationCanceledException) when (outage.IsCancellationRequested && !cancel.IsCancellationRequested) { }
                 pending = retry;
+            }
+            cancel.ThrowIfCancellationRequested();
+            if (outage.IsCancellationRequested)
+            {
+                // So many moves in a row delivered nothing that the receiver (or PACS) is down, not the studies: those
+                // and every study not yet tried wait for the next run instead of entering the ledger.
+                const string notSent = "not sent: the receiver looked unreachable";
+                foreach (var uid in consecutive.Concat(plan.Select(p => p["StudyInstanceUid"]).Where(u => !outcome.ContainsKey(u))).ToList())
+                {
+                    history.Append(Record(byUid[uid], ImportOutcome.Interrupted, notSent));
+                    outcome[uid] = (ImportOutcome.Interrupted, notSent);
+                }
+                Problem($"{_config.OutageAfter} moves in a row delivered nothing: the receiver {_config.MoveDestination} looks unreachable; the remaining studies are sent next run.");
             }
             foreach (var p in plan)
             {
@@ -553,11 +580,16 @@ namespace HandiImaging.Core.Runbook
             var notQueried = new HashSet<string>(ReadCsv(NotQueriedFile).Select(r => r["PatientId"]), StringComparer.OrdinalIgnoreCase);
             var unfinished = new HashSet<string>(ReadCsv(ResultsFile).Where(r => r["Outcome"] != nameof(ImportOutcome.Imported) && r["Outcome"] != nameof(ImportOutcome.Failed))
                 .Select(r => r["PatientId"]), StringComparer.OrdinalIgnoreCase);
-            var done = ReadCsv(PatientsFile).Select(p => p["PatientId"]).Where(id => !notQueried.Contains(id) && !unfinished.Contains(id)).ToList();
+            // A study held for review is decided by a clinician before the next run: its patient keeps the watermark,
+            // so the next run finds the study again and classifies it with the updated list.
+            var pendingReview = new HashSet<string>(ReadCsv(SelectedFile).Where(r => r["Decision"] == nameof(StudyDecision.Review)).Select(r => r["PatientId"]), StringComparer.OrdinalIgnoreCase);
+            var patients = ReadCsv(PatientsFile).Select(p => p["PatientId"]).ToList();
+            var done = patients.Where(id => !notQueried.Contains(id) && !unfinished.Contains(id) && !pendingReview.Contains(id)).ToList();
             var plan = CohortFile.Update(_config.CohortPath, done, _asOf, cancellationToken: cancel);
             s.Counts["Recorded"] = plan.Changes.Count;
             s.Counts["Promoted"] = plan.PromotedCount;
-            s.Counts["KeptWatermark"] = notQueried.Count + unfinished.Count(id => !notQueried.Contains(id));
+            s.Counts["KeptWatermark"] = patients.Count - done.Count;
+            s.Counts["PendingReviewPatients"] = pendingReview.Count;
             Apply(s);
             return StepOutcome.Done;
         }

@@ -51,7 +51,7 @@ namespace HandiImaging.Core.Runbook
             "ReferenceDatePath", "SessionExportPath", "OverlapDays", "RunRoot", "Edw", "Baselines", "AlarmPValue",
         };
         private static readonly string[] PacsKeys = { "HostName", "Port", "CalledAeTitle", "CallingAeTitle", "TimeoutSeconds", "MaxResultsPerQuery", "ThrottleLimit", "ResolveModality" };
-        private static readonly string[] IngestionKeys = { "Mode", "MoveDestination", "MoveAttempts" };
+        private static readonly string[] IngestionKeys = { "Mode", "MoveDestination", "MoveAttempts", "OutageAfter" };
         private static readonly string[] XnatKeys = { "Uri", "Project", "PacsId", "CredentialPath", "CredentialType" };
         private static readonly string[] EdwKeys = { "DropFolder", "Keep" };
 
@@ -63,6 +63,8 @@ namespace HandiImaging.Core.Runbook
         public string? MoveDestination { get; private set; }
         /// <summary>Attempts per study for a C-MOVE that fails on the network (not a PACS status).</summary>
         public int MoveAttempts { get; private set; } = 2;
+        /// <summary>After this many moves in a row that deliver nothing, the receiver is taken to be down and the rest wait for the next run.</summary>
+        public int OutageAfter { get; private set; } = 3;
         public Uri? XnatUri { get; private set; }
         public string? XnatProject { get; private set; }
         /// <summary>The PACS's id in XNAT's query-retrieve plugin.</summary>
@@ -123,6 +125,7 @@ namespace HandiImaging.Core.Runbook
             c.MoveDestination = Text(ingestion, "MoveDestination", file, "Ingestion.", c.Mode == IngestionMode.CMove);
             if (c.MoveDestination != null) c.MoveDestination = Check(() => PacsConnection.CheckAeTitle(c.MoveDestination, "move destination"), file, "Ingestion.MoveDestination");
             c.MoveAttempts = Int(ingestion, "MoveAttempts", file, "Ingestion.", 2, 1, 10);
+            c.OutageAfter = Int(ingestion, "OutageAfter", file, "Ingestion.", 3, 1, 1000);
 
             var xnat = Section(data, "Xnat", file, required: c.Mode == IngestionMode.Dqr);
             if (xnat != null)
