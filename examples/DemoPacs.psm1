@@ -182,10 +182,10 @@ function Start-DemoReceiver {
     .OUTPUTS
         An object with AeTitle, Port, Path (the received files) and Process; stop it with Stop-DemoReceiver.
     #>
-    param([Parameter(Mandatory)] [string] $Path, [string] $AeTitle = 'XNAT')
+    param([Parameter(Mandatory)] [string] $Path, [string] $AeTitle = 'XNAT', [int] $Port)
     Assert-Dcmtk
     $received = New-Item -ItemType Directory -Path (Join-Path $Path 'received') -Force
-    $port = Get-FreeTcpPort
+    $port = if ($Port) { $Port } else { Get-FreeTcpPort }
     $env:TCP_NODELAY = '1'
     $process = Start-Process -FilePath (Get-Command storescp -CommandType Application | Select-Object -First 1).Source `
         -ArgumentList @('-aet', $AeTitle, '+uf', '-od', $received.FullName, "$port") -PassThru `

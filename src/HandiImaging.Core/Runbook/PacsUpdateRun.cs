@@ -410,17 +410,18 @@ namespace HandiImaging.Core.Runbook
 
             // Each study is journalled as Sending just before its request (the enumeration is lazy). A study whose
             // earlier move was interrupted is sent again: the receiver files instances by UID into the same session.
+            var consecutive = new List<string>();
+            using var outage = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             IEnumerable<string> Journalled(List<string> uids)
             {
                 foreach (var uid in uids)
                 {
+                    if (outage.IsCancellationRequested) yield break;
                     history.Append(Record(byUid[uid], ImportOutcome.Sending, null));
                     yield return uid;
                 }
             }
 
-            var consecutive = new List<string>();
-            using var outage = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             void OnResult(string uid, PacsMoveResult? move, Exception? error, List<string> retry)
             {
                 if (move == null)
