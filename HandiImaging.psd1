@@ -15,6 +15,7 @@
         'module/formats/HandiImaging.Rules.Format.ps1xml'
         'module/formats/HandiImaging.Runbook.Format.ps1xml'
         'module/formats/HandiImaging.Summary.Format.ps1xml'
+        'module/formats/HandiImaging.Warehouse.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Add-IngestFailure'
@@ -25,9 +26,11 @@
         'Import-Cohort'
         'Import-StudyRule'
         'Invoke-HandiPacsUpdate'
+        'Measure-IngestFailureRate'
         'Merge-XnatSummary'
         'New-HandiDemoData'
         'New-PacsConnection'
+        'Publish-EdwSummary'
         'Select-RelevantStudy'
         'Send-PacsStudy'
         'Test-NhsNumber'
