@@ -16,6 +16,7 @@
         'module/formats/HandiImaging.Runbook.Format.ps1xml'
         'module/formats/HandiImaging.Summary.Format.ps1xml'
         'module/formats/HandiImaging.Warehouse.Format.ps1xml'
+        'module/formats/HandiImaging.Xnat.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Add-IngestFailure'
@@ -38,6 +39,12 @@
         'Update-Cohort'
         'Update-IngestFailure'
         'Update-StudyRule'
+        'Connect-Xnat'
+        'Disconnect-Xnat'
+        'Export-XnatSessionSummary'
+        'Get-XnatSession'
+        'Request-XnatImport'
+        'Wait-XnatImport'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
