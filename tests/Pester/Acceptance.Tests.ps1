@@ -50,7 +50,7 @@ BeforeAll {
             SR = 'Subject,Date,XNAT_SRSESSIONDATA ID,ID,Creator'; XA = 'Subject,Date,XNAT_XASESSIONDATA ID,ID,Creator' }
         foreach ($type in $headers.Keys) { Set-Content -LiteralPath (Join-Path $exports "$type.csv") -Value $headers[$type] }
         $site = [pscustomobject]@{ Root = $root.FullName; Config = (Join-Path $root 'config.psd1'); Cohort = (Join-Path $root 'cohort.csv')
-            Ledger = (Join-Path $root 'ledger.csv'); Rules = (Join-Path $root 'rules.csv'); Exports = $exports.FullName; Runs = (Join-Path $root 'runs') }
+            Ledger = (Join-Path $root 'ledger.csv'); Drop = (Join-Path $root 'edw-drop'); Rules = (Join-Path $root 'rules.csv'); Exports = $exports.FullName; Runs = (Join-Path $root 'runs') }
         Write-SiteConfig $site $Port $Throttle $Mode
         $site
     }
@@ -66,6 +66,7 @@ BeforeAll {
     SessionExportPath = 'exports'
     OverlapDays = 14
     RunRoot = 'runs'
+    Edw = @{ DropFolder = 'edw-drop'; Keep = 3 }
 }
 "@
     }
@@ -163,11 +164,11 @@ Describe 'Invoke-HandiPacsUpdate: two consecutive quarters (C-MOVE)' -Tag Accept
     }
     It 'quarter 1: leaves a complete run folder with a structured log and no patient names' {
         foreach ($f in 'config-used.json', 'log.jsonl', 'result.json', '01-cohort-patients.csv', '02-pacs-studies.csv', '03-classified-studies.csv',
-            '03-review.xlsx', '04-import-plan.csv', '05-import-results.csv', '07-ledger-snapshot.csv', '08-master-summary.csv') {
+            '03-review.xlsx', '04-import-plan.csv', '05-import-results.csv', '07-ledger-snapshot.csv', '07-failure-rates.csv', '08-master-summary.csv', '09-edw-publication.json') {
             Join-Path $first.RunFolder $f | Should -Exist
         }
         $log = Get-Content (Join-Path $first.RunFolder 'log.jsonl') | ConvertFrom-Json
-        ($log | Where-Object event -eq done).step | Should -Be @('Cohort', 'Query', 'Select', 'Plan', 'Ingest', 'Sessions', 'Ledger', 'Summary', 'CohortUpdate')
+        ($log | Where-Object event -eq done).step | Should -Be @('Cohort', 'Query', 'Select', 'Plan', 'Ingest', 'Sessions', 'Ledger', 'FailureRate', 'Summary', 'Publish', 'CohortUpdate')
         ($log | Where-Object { $_.step -eq 'Query' -and $_.event -eq 'done' }).counts.Studies | Should -Be 15
         foreach ($file in Get-ChildItem $first.RunFolder -File -Recurse | Where-Object Extension -ne '.xlsx') {
             Get-Content -LiteralPath $file.FullName -Raw | Should -Not -Match 'Secretname' -Because $file.Name
@@ -196,6 +197,15 @@ Describe 'Invoke-HandiPacsUpdate: two consecutive quarters (C-MOVE)' -Tag Accept
         $summary = Import-Csv $second.SummaryPath
         ($summary | Where-Object Subject -eq 'NN_E3').'CT ID 1' | Should -Be 'A131'
         $summary.Subject | Should -Contain '9434765919'
+    }
+    It 'publishes each quarter''s summary to the EDW drop folder intact, with its checksum and nothing else' {
+        $second = Get-Content (Join-Path (Get-ChildItem $site.Runs -Directory | Sort-Object Name)[-1].FullName 'result.json') -Raw | ConvertFrom-Json
+        $files = @(Get-ChildItem $site.Drop -Force | Sort-Object Name)
+        $files.Name | Should -HaveCount 4
+        @($files | Where-Object Extension -eq '.csv').Count | Should -Be 2
+        @($files | Where-Object Extension -eq '.sha256').Count | Should -Be 2
+        (Get-FileHash $second.PublishedPath).Hash | Should -Be (Get-FileHash $second.SummaryPath).Hash
+        (Get-Content ($second.PublishedPath + '.sha256') -Raw) | Should -Match ((Get-FileHash $second.PublishedPath).Hash.ToLowerInvariant())
     }
 }
 
@@ -226,6 +236,32 @@ Describe 'Invoke-HandiPacsUpdate: hand-over mode' -Tag Acceptance {
         (Get-IngestFailure -LedgerPath $h.Ledger).AccessionNumber | Should -Be 'A112'
         (Get-Cohort $h)['N1'].Status | Should -Be Existing
         (Get-RequestCounts $h).Values | Where-Object { $_ -ne 1 } | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Invoke-HandiPacsUpdate: the failure-rate alarm' -Tag Acceptance {
+    It 'fires when a third of the imports fail, and stays quiet at the historic rate' {
+        $a = New-Site 'alarm' $pacs.Port -Mode HandOver
+        $waiting = Invoke-HandiPacsUpdate -ConfigPath $a.Config -AsOf $q1 -WarningAction SilentlyContinue
+        $ct = @(Import-Csv $waiting.HandOverPath | Where-Object StudyDescription -eq 'CT Neck')
+        $failed = $ct | Select-Object -First ([math]::Ceiling($ct.Count / 3) + 1)
+        $text = Join-Path $a.Root 'failures.txt'
+        $failed | ForEach-Object { @{ accessionNumber = $_.AccessionNumber; id = $_.HospitalId; studyDate = $_.StudyDate; studyDescription = $_.StudyDescription; studyInstanceUid = $_.StudyInstanceUid } | ConvertTo-Json -Compress } |
+            Set-Content -LiteralPath $text
+        $done = Invoke-HandiPacsUpdate -ConfigPath $a.Config -Resume $waiting.RunFolder -FailurePath $text -WarningVariable warned -WarningAction SilentlyContinue
+        $done.HighFailureRates | Should -Be 1
+        $done.ExitCode | Should -Be 2
+        ($warned -join ' ') | Should -Match 'Failure rate High for CT'
+        $rates = Import-Csv (Join-Path $done.RunFolder '07-failure-rates.csv')
+        ($rates | Where-Object Group -eq CT).Verdict | Should -Be High
+        ($rates | Where-Object Group -eq CT).Failed | Should -Be $failed.Count
+        ($rates | Where-Object Group -eq MR).Verdict | Should -Be Normal
+
+        $quiet = New-Site 'alarm-quiet' $pacs.Port -Mode HandOver
+        $waiting = Invoke-HandiPacsUpdate -ConfigPath $quiet.Config -AsOf $q1 -WarningAction SilentlyContinue
+        Set-Content -LiteralPath $text -Value ''
+        $done = Invoke-HandiPacsUpdate -ConfigPath $quiet.Config -Resume $waiting.RunFolder -FailurePath $text -WarningAction SilentlyContinue
+        $done.HighFailureRates | Should -Be 0
     }
 }
 
@@ -333,6 +369,7 @@ Describe 'Invoke-HandiPacsUpdate: fault runs' -Tag Acceptance {
             (Import-Csv $s.Ledger | Select-Object * -ExcludeProperty Source | ConvertTo-Csv) -join "`n" | Should -Be $expectedLedger -Because "ledger after a crash after $step"
             Get-Content (Join-Path (Get-ChildItem $s.Runs -Directory)[0].FullName '08-master-summary.csv') -Raw | Should -Be $expectedSummary
             (Get-ReceivedCount) - $before | Should -Be 12 -Because "studies received after a crash after $step"
+            @(Get-ChildItem $s.Drop -Force).Count | Should -Be 2 -Because "one summary version and its checksum after a crash after $step"
             (Get-RequestCounts $s).Values | Where-Object { $_ -ne 1 } | Should -BeNullOrEmpty -Because "no study requested twice after a crash after $step"
         }
     }

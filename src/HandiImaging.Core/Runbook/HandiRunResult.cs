@@ -58,6 +58,10 @@ namespace HandiImaging.Core.Runbook
         public int LedgerOpen { get; set; }
         public int LedgerResolved { get; set; }
         public int PatientsRecorded { get; set; }
+        /// <summary>Groups whose failure rate is High against the baseline (the alarm).</summary>
+        public int HighFailureRates { get; set; }
+        /// <summary>The master summary's version in the EDW drop folder.</summary>
+        public string? PublishedPath { get; set; }
         public string? HandOverPath { get; set; }
         public string? SummaryPath { get; set; }
         public string? ReviewPath { get; set; }

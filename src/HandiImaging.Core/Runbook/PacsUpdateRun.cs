@@ -51,7 +51,7 @@ namespace HandiImaging.Core.Runbook
     /// </summary>
     public sealed class PacsUpdateRun
     {
-        public static readonly string[] Steps = { "Cohort", "Query", "Select", "Plan", "Ingest", "Sessions", "Ledger", "Summary", "CohortUpdate" };
+        public static readonly string[] Steps = { "Cohort", "Query", "Select", "Plan", "Ingest", "Sessions", "Ledger", "FailureRate", "Summary", "Publish", "CohortUpdate" };
         private static readonly HashSet<string> ReadOnlySteps = new HashSet<string>(new[] { "Cohort", "Query", "Select", "Plan" }, StringComparer.Ordinal);
 
         /// <summary>Test hook: the run exits the process (code 86) after this step's work, before its journal line.</summary>
@@ -72,7 +72,9 @@ namespace HandiImaging.Core.Runbook
         internal const string SessionsFolder = "06-sessions";
         internal const string LedgerSnapshotFile = "07-ledger-snapshot.csv";
         internal const string ReferenceDatesFile = "08-reference_dates.csv";
+        internal const string FailureRateFile = "07-failure-rates.csv";
         internal const string SummaryFile = "08-master-summary.csv";
+        internal const string PublicationFile = "09-edw-publication.json";
 
         private static readonly string[] StudyColumns = { "PatientId", "Subject", "StudyDate", "AccessionNumber", "StudyDescription", "StudyInstanceUid", "Modalities" };
 
@@ -229,7 +231,9 @@ namespace HandiImaging.Core.Runbook
             "Ingest" => IngestStep(summary, cancel),
             "Sessions" => SessionsStep(summary),
             "Ledger" => LedgerStep(summary, cancel),
+            "FailureRate" => FailureRateStep(summary),
             "Summary" => SummaryStep(summary, cancel),
+            "Publish" => PublishStep(summary, cancel),
             "CohortUpdate" => CohortUpdateStep(summary, cancel),
             _ => throw new InvalidOperationException("unknown step " + step),
         };
@@ -544,7 +548,7 @@ namespace HandiImaging.Core.Runbook
             foreach (var line in File.ReadAllLines(_folder.File(RunFolder.LogFile)))
             {
                 JObject record;
-                try { record = JObject.Parse(line); } catch (Newtonsoft.Json.JsonReaderException) { continue; }
+                try { record = RunFolder.ParseLine(line); } catch (Newtonsoft.Json.JsonReaderException) { continue; }
                 if ((string?)record["step"] == "Ledger" && (string?)record["event"] == "writing" && (string?)record["ledgerHashBefore"] != currentHash) return true;
             }
             return false;
@@ -572,6 +576,54 @@ namespace HandiImaging.Core.Runbook
             s.Counts["Sessions"] = merged.SessionCount;
             s.Counts["OpenFailures"] = merged.FailureCount;
             s.Counts["Columns"] = merged.ColumnCount;
+            Apply(s);
+            return StepOutcome.Done;
+        }
+
+        private StepOutcome FailureRateStep(RunStepSummary s)
+        {
+            var calculator = new IngestFailureRateCalculator(_config.Baselines, _config.AlarmPValue);
+            var ungrouped = 0;
+            foreach (var r in ReadCsv(ResultsFile))
+            {
+                if (r["Outcome"] != nameof(ImportOutcome.Imported) && r["Outcome"] != nameof(ImportOutcome.Failed)) continue;
+                var group = IngestGroup.OfStudy(new[] { r["Modalities"] });
+                if (group == null) { ungrouped++; continue; }
+                calculator.AddAttempt(group, r["Outcome"] == nameof(ImportOutcome.Failed));
+            }
+            var rates = calculator.Results();
+            WriteCsv(FailureRateFile, new[] { "Group", "Attempted", "Failed", "Rate", "BaselineRate", "PValue", "Verdict" }, rates.Select(r => new[]
+            {
+                r.Group, r.Attempted.ToString(CultureInfo.InvariantCulture), r.Failed.ToString(CultureInfo.InvariantCulture),
+                r.Rate.ToString("0.####", CultureInfo.InvariantCulture), r.BaselineRate.ToString("0.####", CultureInfo.InvariantCulture),
+                r.PValue.ToString("G4", CultureInfo.InvariantCulture), r.Verdict.ToString(),
+            }));
+            foreach (var high in rates.Where(r => r.Verdict == IngestFailureVerdict.High))
+                Problem($"Failure rate High for {high.Group}: {high.Failed} of {high.Attempted} failed against a baseline of {high.BaselineRate:P1} (p = {high.PValue.ToString("G3", CultureInfo.InvariantCulture)}); check the pipeline.");
+            s.Counts["High"] = rates.Count(r => r.Verdict == IngestFailureVerdict.High);
+            s.Counts["Attempted"] = rates.Sum(r => r.Attempted);
+            s.Counts["Ungrouped"] = ungrouped;
+            Apply(s);
+            return StepOutcome.Done;
+        }
+
+        private StepOutcome PublishStep(RunStepSummary s, CancellationToken cancel)
+        {
+            var summary = _folder.File(SummaryFile);
+            if (_config.EdwDropFolder == null || !File.Exists(summary))
+            {
+                if (_config.EdwDropFolder != null) Problem("No master summary was merged, so nothing was published to the EDW.");
+                return StepOutcome.Skipped;
+            }
+            // The version is the run's own start, so a resumed run republishes the same version (or finds it there).
+            var publisher = new EdwPublisher(_config.EdwDropFolder) { Keep = _config.EdwKeep };
+            var publication = publisher.Publish(summary, "master-summary", _folder.StartedAt(), cancellationToken: cancel);
+            _folder.WriteJson(PublicationFile, JObject.FromObject(new
+            {
+                Status = publication.Status.ToString(), publication.Path, publication.Sha256, publication.Length, publication.Removed,
+            }));
+            s.Counts["Published"] = publication.Status == EdwPublicationStatus.Published ? 1 : 0;
+            s.Counts["Removed"] = publication.Removed.Count;
             Apply(s);
             return StepOutcome.Done;
         }
@@ -637,6 +689,8 @@ namespace HandiImaging.Core.Runbook
                 Problem($"{ns} studies could not be sent (network); they are sent next run.");
             if (s.Name == "Cohort" && s.Counts.TryGetValue("BadRows", out var br) && br > 0)
                 Problem($"{br} cohort rows could not be read (see the log); those patients were not queried.");
+            if (s.Name == "FailureRate" && s.Counts.TryGetValue("High", out var high) && high > 0)
+                Problem($"Failure rate High for {high} group(s): see {FailureRateFile}; check the pipeline.");
             if (s.Name == "Sessions" && (string?)record["state"] == "Skipped")
                 Problem("No session exports: failures were not checked against XNAT and no master summary was merged.");
         }
@@ -659,6 +713,10 @@ namespace HandiImaging.Core.Runbook
                     break;
                 case "Ledger": _result.LedgerOpen = (int)Get("Open"); _result.LedgerResolved = (int)Get("Resolved"); break;
                 case "Summary": _result.SummaryPath = _folder.File(SummaryFile); break;
+                case "FailureRate": _result.HighFailureRates = (int)Get("High"); break;
+                case "Publish":
+                    if (File.Exists(_folder.File(PublicationFile))) _result.PublishedPath = (string?)JObject.Parse(File.ReadAllText(_folder.File(PublicationFile)))["Path"];
+                    break;
                 case "CohortUpdate": _result.PatientsRecorded = (int)Get("Recorded"); break;
             }
         }

@@ -87,6 +87,22 @@ namespace HandiImaging.Core.Runbook
             stream.Flush(true);
         }
 
+        /// <summary>When the run first started (UTC, from its first log line); now for a run not yet logged.</summary>
+        public DateTime StartedAt()
+        {
+            var file = File(LogFile);
+            if (System.IO.File.Exists(file))
+                foreach (var line in System.IO.File.ReadLines(file))
+                {
+                    JObject record;
+                    try { record = ParseLine(line); }
+                    catch (JsonReaderException) { continue; }
+                    if (DateTime.TryParseExact((string?)record["time"] ?? "", "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture,
+                            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var at)) return at;
+                }
+            return DateTime.UtcNow;
+        }
+
         /// <summary>The as-of date the run started with (a resumed run keeps it), or null.</summary>
         public DateTime? StartedAsOf()
         {
@@ -95,7 +111,7 @@ namespace HandiImaging.Core.Runbook
             foreach (var line in System.IO.File.ReadLines(file))
             {
                 JObject record;
-                try { record = JObject.Parse(line); }
+                try { record = ParseLine(line); }
                 catch (JsonReaderException) { continue; }
                 if ((string?)record["event"] == "start" && DateValue.TryParseExact((string?)record["asOf"], DateValue.Iso, out var asOf)) return asOf;
             }
@@ -112,11 +128,18 @@ namespace HandiImaging.Core.Runbook
             {
                 JObject record;
                 // A line torn by a crash is ignored: the step it would have closed simply runs again.
-                try { record = JObject.Parse(line); }
+                try { record = ParseLine(line); }
                 catch (JsonReaderException) { continue; }
                 if ((string?)record["event"] == "done" && record["step"] is JToken step) done[(string)step!] = record;
             }
             return done;
+        }
+
+        /// <summary>Parses one log line with its strings as written (Json.NET would otherwise turn timestamps into dates).</summary>
+        public static JObject ParseLine(string line)
+        {
+            using var reader = new JsonTextReader(new StringReader(line)) { DateParseHandling = DateParseHandling.None };
+            return JObject.Load(reader);
         }
 
         public void WriteJson(string name, JToken value) =>

@@ -171,7 +171,10 @@ namespace HandiImaging.Core.Runbook
                 foreach (DictionaryEntry e in baselines)
                 {
                     var key = Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "";
-                    map[key] = Double(baselines, key, file, "Baselines.", 0, 0, 1);
+                    var group = Failures.IngestGroup.Resolve(key)
+                        ?? throw new RunbookConfigException(file, "Baselines." + key, $"names no failure-rate group (use {string.Join(", ", Failures.IngestGroup.All)})");
+                    try { map[group] = Failures.IngestGroup.ParseRate(Get(baselines, key), group); }
+                    catch (FormatException ex) { throw new RunbookConfigException(file, "Baselines." + key, ex.Message); }
                 }
                 c.Baselines = map;
             }
