@@ -1,8 +1,9 @@
 # The whole quarterly procedure through Invoke-HandiPacsUpdate, two quarters and fault runs, against a real
-# dcmqrscp (the PACS) and dcmtk's storescp (standing in for XNAT's DICOM receiver, C-MOVE mode).
+# dcmqrscp (the PACS), dcmtk's storescp (XNAT's DICOM receiver, C-MOVE mode) and the XNAT double (DQR mode).
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../HandiImaging.psd1') -Force
     Import-Module (Join-Path $PSScriptRoot '../../examples/DemoPacs.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../../examples/XnatDouble.psm1') -Force
     $script:runbookScript = (Resolve-Path (Join-Path $PSScriptRoot '../../examples/Invoke-HandiRunbook.ps1')).Path
     $script:manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../HandiImaging.psd1')).Path
     $script:work = Join-Path ([IO.Path]::GetTempPath()) "handi-acceptance-$PID"
@@ -35,7 +36,7 @@ BeforeAll {
     Get-ChildItem (Join-Path $pacs.Path 'storage') -Recurse -Filter *.dcm |
         Where-Object { [Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes($_.FullName)).Contains($failingUid) } | Remove-Item
 
-    function New-Site([string] $Name, [int] $Port, [int] $Throttle = 2, [string] $Mode = 'CMove') {
+    function New-Site([string] $Name, [int] $Port, [int] $Throttle = 2, [string] $Mode = 'CMove', [string] $XnatUri) {
         $root = New-Item -ItemType Directory -Path (Join-Path $work $Name) -Force
         $exports = New-Item -ItemType Directory -Path (Join-Path $root 'exports') -Force
         $cohort = @('HospitalId,NhsNumber,Status,LastQueried,ReferenceDate,Note', 'N1,9434765919,New,,2024-01-15,new patient',
@@ -51,10 +52,11 @@ BeforeAll {
         foreach ($type in $headers.Keys) { Set-Content -LiteralPath (Join-Path $exports "$type.csv") -Value $headers[$type] }
         $site = [pscustomobject]@{ Root = $root.FullName; Config = (Join-Path $root 'config.psd1'); Cohort = (Join-Path $root 'cohort.csv')
             Ledger = (Join-Path $root 'ledger.csv'); Drop = (Join-Path $root 'edw-drop'); Rules = (Join-Path $root 'rules.csv'); Exports = $exports.FullName; Runs = (Join-Path $root 'runs') }
-        Write-SiteConfig $site $Port $Throttle $Mode
+        Write-SiteConfig $site $Port $Throttle $Mode $XnatUri
         $site
     }
-    function Write-SiteConfig($Site, [int] $Port, [int] $Throttle = 2, [string] $Mode = 'CMove') {
+    function Write-SiteConfig($Site, [int] $Port, [int] $Throttle = 2, [string] $Mode = 'CMove', [string] $XnatUri) {
+        $xnatSection = if ($XnatUri) { "Xnat = @{ Uri = '$XnatUri'; Project = 'RT-HaND'; PacsId = 1; PollSeconds = 1; WaitMinutes = 2 }" } else { "SessionExportPath = 'exports'" }
         Set-Content -LiteralPath $Site.Config -Value @"
 @{
     Pacs = @{ HostName = '127.0.0.1'; Port = $Port; CalledAeTitle = 'QRSCP'; CallingAeTitle = 'HANDI'; TimeoutSeconds = 5; ThrottleLimit = $Throttle }
@@ -63,7 +65,7 @@ BeforeAll {
     DeceasedPath = 'deceased.csv'
     RulesPath = 'rules.csv'
     LedgerPath = 'ledger.csv'
-    SessionExportPath = 'exports'
+    $xnatSection
     OverlapDays = 14
     RunRoot = 'runs'
     Edw = @{ DropFolder = 'edw-drop'; Keep = 3 }
@@ -87,6 +89,7 @@ BeforeAll {
 }
 
 AfterAll {
+    if ($xnat) { Stop-XnatDouble $xnat }
     if ($pacs) { Stop-DemoPacs $pacs }
     if ($receiver) { Stop-DemoReceiver $receiver }
     Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
@@ -372,5 +375,69 @@ Describe 'Invoke-HandiPacsUpdate: fault runs' -Tag Acceptance {
             @(Get-ChildItem $s.Drop -Force).Count | Should -Be 2 -Because "one summary version and its checksum after a crash after $step"
             (Get-RequestCounts $s).Values | Where-Object { $_ -ne 1 } | Should -BeNullOrEmpty -Because "no study requested twice after a crash after $step"
         }
+    }
+}
+
+Describe 'Invoke-HandiPacsUpdate: XNAT''s query-retrieve plugin (DQR), against the XNAT double' -Tag Acceptance {
+    BeforeAll {
+        $script:xnat = Start-XnatDouble -Seed @{
+            options   = @{ dqrAutomatic = $true; dqrStepIntervalMilliseconds = 100; dqrRetryDelaySeconds = 1; dqrMaxAttempts = 2 }
+            users     = @(@{ username = 'handi'; password = 'pw'; roles = @('Administrator', 'Dqr') })
+            projects  = @(@{ id = 'RT-HaND'; dqrEnabled = $true })
+            pacs      = @(@{ id = 1; aeTitle = 'QRSCP'; host = '127.0.0.1'; port = $pacs.Port; callingAeTitle = 'XNAT'; defaultQueryRetrievePacs = $true })
+            receivers = @(@{ aeTitle = 'XNAT'; port = 8104; enabled = $true; customProcessing = $true })
+        }
+        $script:cred = [pscredential]::new('handi', (ConvertTo-SecureString 'pw' -AsPlainText -Force))
+        $script:d = New-Site 'dqr' $pacs.Port -Mode Dqr -XnatUri $xnat.BaseUri
+    }
+    It 'quarter 1: the double fails a third of the imports, the alarm fires, failures reach the ledger, the summary the EDW' {
+        Invoke-XnatDoubleControl $xnat PUT dqr/faults @{ failFraction = 0.34 } | Out-Null
+        $first = Invoke-HandiPacsUpdate -ConfigPath $d.Config -Credential $cred -AsOf $q1 -WarningVariable warned -WarningAction SilentlyContinue
+        Invoke-XnatDoubleControl $xnat DELETE faults | Out-Null
+        $first.ExitCode | Should -Be 2
+        $first.Planned | Should -Be 13
+        ($first.Imported + $first.Failed) | Should -Be 13
+        $first.Failed | Should -BeGreaterOrEqual 3
+        $first.HighFailureRates | Should -BeGreaterOrEqual 1
+        ($warned -join ' ') | Should -Match 'Failure rate High'
+        @(Get-IngestFailure -LedgerPath $d.Ledger).Count | Should -Be $first.Failed
+        # XNAT's own session lists (exported over REST) hold every received study, under subject and accession.
+        $ct = Import-Csv (Join-Path $first.RunFolder '06-sessions/CT.csv')
+        $results = Import-Csv (Join-Path $first.RunFolder '05-import-results.csv')
+        foreach ($r in $results | Where-Object { $_.Outcome -eq 'Imported' -and $_.Modalities -eq 'CT' }) { $ct.UID | Should -Contain $r.StudyInstanceUid }
+        (Get-FileHash $first.PublishedPath).Hash | Should -Be (Get-FileHash $first.SummaryPath).Hash
+        $script:dqrFirst = $first
+    }
+    It 'quarter 2: nothing is requested twice; a failure re-ingested in XNAT resolves; 500s are retried within bounds' {
+        $failed = Get-IngestFailure -LedgerPath $d.Ledger | Select-Object -First 1
+        Invoke-XnatDoubleControl $xnat POST seed @{ sessions = @(@{ project = 'RT-HaND'; label = $failed.AccessionNumber; subjectLabel = $failed.Subject
+            xsiType = 'xnat:ctSessionData'; date = $failed.StudyDate; uid = $failed.StudyInstanceUid; scans = @(@{ id = '1'; type = 'CT' }) }) } | Out-Null
+        Invoke-XnatDoubleControl $xnat POST faults @{ pathPattern = '/experiments$'; status = 500; times = 2 } | Out-Null
+        $importsBefore = Get-XnatDoubleRequestCount $xnat -Endpoint 'POST /xapi/dqr/import'
+        $second = Invoke-HandiPacsUpdate -ConfigPath $d.Config -Credential $cred -AsOf $q2 -WarningAction SilentlyContinue
+        $second.ExitCode | Should -BeIn 0, 2
+        $second.AlreadyImported | Should -Be 8
+        $second.Planned | Should -Be 1          # A114; E2's study still awaits review here
+        $second.LedgerResolved | Should -Be 1
+        (Get-XnatDoubleRequestCount $xnat -Endpoint 'POST /xapi/dqr/import') - $importsBefore | Should -Be 1
+        (Get-RequestCounts $d).Values | Where-Object { $_ -ne 1 } | Should -BeNullOrEmpty
+    }
+    It 'XNAT answering 500 for good: the run fails (exit 1) with nothing lost, and the re-run completes it' {
+        $x = New-Site 'dqr-500' $pacs.Port -Mode Dqr -XnatUri $xnat.BaseUri
+        Invoke-XnatDoubleControl $xnat POST faults @{ pathPattern = '/experiments$'; status = 500; times = 1000 } | Out-Null
+        try {
+            $failed = Invoke-HandiPacsUpdate -ConfigPath $x.Config -Credential $cred -AsOf $q1 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        }
+        finally { Invoke-XnatDoubleControl $xnat DELETE faults | Out-Null }
+        $failed.ExitCode | Should -Be 1
+        $failed.Status | Should -Be Failed
+        (Get-Cohort $x)['N1'].Status | Should -Be New
+        $again = Invoke-HandiPacsUpdate -ConfigPath $x.Config -Credential $cred -AsOf $q1 -WarningAction SilentlyContinue
+        $again.RunFolder | Should -Be $failed.RunFolder
+        $again.ExitCode | Should -Be 2
+        $again.Planned | Should -Be 13
+        ($again.Imported + $again.Failed) | Should -Be 13
+        (Get-Cohort $x)['N1'].Status | Should -Be Existing
+        (Get-RequestCounts $x).Values | Where-Object { $_ -ne 1 } | Should -BeNullOrEmpty
     }
 }

@@ -34,6 +34,8 @@ namespace HandiImaging.Core.Runbook
         public string? FailurePath { get; set; }
         /// <summary>A description of where the XNAT credential came from, for the config copy (never the secret).</summary>
         public string? CredentialSource { get; set; }
+        /// <summary>The XNAT credential (user and password, or alias and secret); needed in Dqr mode and to export XNAT's session lists.</summary>
+        public System.Net.NetworkCredential? XnatCredential { get; set; }
     }
 
     /// <summary>A step that cannot go on; the run ends Failed (exit 1) and a re-run resumes at this step.</summary>
@@ -98,11 +100,11 @@ namespace HandiImaging.Core.Runbook
             var clock = Stopwatch.StartNew();
             FileLock? runLock = null;
             string? tempFolder = null;
-            if (_config.Mode == IngestionMode.Dqr && !_request.WhatIf)
+            if (_config.Mode == IngestionMode.Dqr && !_request.WhatIf && _request.XnatCredential == null)
                 return new HandiRunResult
                 {
                     Status = RunStatus.Failed, ExitCode = 1, Mode = _config.Mode, AsOf = _request.AsOf.Date, Duration = clock.Elapsed,
-                    Error = "Ingestion.Mode Dqr needs the XNAT client, which this build does not include yet; use CMove or HandOver (-WhatIf works in every mode).",
+                    Error = "Ingestion.Mode Dqr needs an XNAT credential: give -Credential or set Xnat.CredentialPath (a file written by Export-Clixml).",
                 };
             try
             {
@@ -177,7 +179,8 @@ namespace HandiImaging.Core.Runbook
             }
             catch (Exception ex) when (_result != null && (ex is RunStepException || ex is IOException || ex is UnauthorizedAccessException
                                         || ex is InputFormatException || ex is InvalidOperationException || ex is OperationCanceledException
-                                        || ex is TimeoutException || ex is StudyRuleConflictException || ex is Dicom.DicomException))
+                                        || ex is TimeoutException || ex is StudyRuleConflictException || ex is Dicom.DicomException || ex is XnatException
+                                        || ex is System.Net.Http.HttpRequestException))
             {
                 var failed = _result.Steps.LastOrDefault();
                 if (failed != null) failed.State = "Failed";
@@ -387,7 +390,8 @@ namespace HandiImaging.Core.Runbook
                     MoveAll(plan, history, results, s, cancel);
                     break;
                 case IngestionMode.Dqr:
-                    throw new RunStepException("Ingestion.Mode Dqr needs the XNAT client, which this build does not include; use CMove or HandOver.");
+                    ImportThroughDqr(plan, history, results, cancel);
+                    break;
             }
             WriteCsv(ResultsFile, StudyColumns.Concat(new[] { "Outcome", "Message" }).ToArray(), results);
             s.Counts["Imported"] = results.Count(r => r[StudyColumns.Length] == nameof(ImportOutcome.Imported));
@@ -475,13 +479,89 @@ namespace HandiImaging.Core.Runbook
             }
         }
 
+        /// <summary>
+        /// XNAT's query-retrieve plugin pulls each study. Before asking, the requester checks the project's sessions
+        /// and the import queue, so a study a crashed attempt already requested is not requested again; every study
+        /// is journalled before its request. Studies still on their way when the wait ends are followed by the next run.
+        /// </summary>
+        private void ImportThroughDqr(List<Dictionary<string, string>> plan, ImportHistory history, List<string[]> results, CancellationToken cancel)
+        {
+            var byUid = plan.ToDictionary(p => p["StudyInstanceUid"], StringComparer.Ordinal);
+            var outcome = new Dictionary<string, (ImportOutcome Outcome, string? Message)>(StringComparer.Ordinal);
+            var ask = new List<XnatImportStudy>();
+            foreach (var p in plan)
+            {
+                var latest = history.Latest(p["StudyInstanceUid"]);
+                if (latest != null && latest.IsFinal) { outcome[p["StudyInstanceUid"]] = (latest.Outcome, latest.Message); continue; }
+                ask.Add(new XnatImportStudy
+                {
+                    StudyInstanceUid = p["StudyInstanceUid"], HospitalId = p["PatientId"], Subject = p["Subject"], AccessionNumber = p["AccessionNumber"],
+                    StudyDate = ParseIso(p["StudyDate"]), StudyDescription = p["StudyDescription"],
+                });
+            }
+            if (ask.Count > 0)
+            {
+                using var xnat = OpenXnat(cancel);
+                var options = new XnatImportOptions(_config.XnatProject!, _config.XnatPacsId) { ReceiverAeTitle = _config.XnatReceiverAeTitle, ReceiverPort = _config.XnatReceiverPort };
+                // The requester checks the project and the import queue before asking, which is what keeps a resumed
+                // run from requesting a study twice; the journal records the studies actually requested.
+                var requested = new XnatImportRequester(xnat).Request(ask, options, null, cancel).ToList();
+                foreach (var r in requested.Where(r => r.Status is XnatImportStatus.Queued or XnatImportStatus.Issued or XnatImportStatus.Dropped or XnatImportStatus.NotConfirmed))
+                    history.Append(Record(byUid[r.StudyInstanceUid], ImportOutcome.Sending, null));
+                var waitOptions = new XnatImportWaitOptions
+                {
+                    PollInterval = TimeSpan.FromSeconds(_config.XnatPollSeconds),
+                    Timeout = TimeSpan.FromMinutes(_config.XnatWaitMinutes),
+                    StaleAfter = TimeSpan.FromMinutes(_config.XnatStaleMinutes),
+                };
+                var final = new XnatImportWaiter(xnat).Wait(requested.Where(r => r.Status != XnatImportStatus.AlreadyQueued).ToList(), waitOptions, null, null, cancel);
+                foreach (var r in final.Concat(requested.Where(r => r.Status == XnatImportStatus.AlreadyQueued)))
+                {
+                    var (o, message) = r.Status switch
+                    {
+                        XnatImportStatus.Received or XnatImportStatus.AlreadyInXnat => (ImportOutcome.Imported, (string?)null),
+                        // Queued by an earlier attempt, or still on its way at the deadline: the next run checks again.
+                        XnatImportStatus.AlreadyQueued or XnatImportStatus.Pending or XnatImportStatus.Queued or XnatImportStatus.Issued
+                            => (ImportOutcome.Interrupted, $"still in XNAT's import queue ({r.Status})"),
+                        XnatImportStatus.Duplicate => (ImportOutcome.Imported, "asked twice in one plan"),
+                        _ => (ImportOutcome.Failed, $"{r.Status}: {r.Reason}"),
+                    };
+                    history.Append(Record(byUid[r.StudyInstanceUid], o, message));
+                    outcome[r.StudyInstanceUid] = (o, message);
+                }
+            }
+            foreach (var p in plan)
+            {
+                var (o, m) = outcome.TryGetValue(p["StudyInstanceUid"], out var known) ? known : (ImportOutcome.Interrupted, "XNAT did not answer for this study");
+                results.Add(ResultRow(p, o, m));
+            }
+        }
+
+        private XnatConnection OpenXnat(CancellationToken cancel)
+        {
+            if (_config.XnatUri == null || _config.XnatProject == null) throw new RunStepException("The configuration has no Xnat section (Uri, Project).");
+            if (_request.XnatCredential == null) throw new RunStepException("No XNAT credential: give -Credential or set Xnat.CredentialPath.");
+            var options = new XnatConnectionOptions(_config.XnatUri, _request.XnatCredential) { SkipCertificateCheck = _config.XnatSkipCertificateCheck };
+            try { return XnatConnection.OpenAsync(options, cancel).GetAwaiter().GetResult(); }
+            catch (XnatException ex) { throw new RunStepException($"XNAT {_config.XnatUri} could not be reached or refused the login: {ex.Message}", ex); }
+        }
+
         private StepOutcome SessionsStep(RunStepSummary s)
         {
             var target = _folder.File(SessionsFolder);
+            if (_config.SessionExportPath == null && _config.XnatUri != null && _request.XnatCredential != null)
+            {
+                // XNAT's eight session lists, as the SOP has the admin download them (one listing call per type).
+                using var xnat = OpenXnat(CancellationToken.None);
+                var export = new XnatSessionSummaryExporter(xnat).Export(_config.XnatProject!, target, CancellationToken.None);
+                s.Counts["SessionFiles"] = export.Files.Count;
+                s.Counts["Sessions"] = export.Sessions;
+                return StepOutcome.Done;
+            }
             if (_config.SessionExportPath == null || !Directory.Exists(_config.SessionExportPath))
             {
                 Problem(_config.SessionExportPath == null
-                    ? "No SessionExportPath is configured: failures were not checked against XNAT and no master summary was merged."
+                    ? "No SessionExportPath (or XNAT connection) is configured: failures were not checked against XNAT and no master summary was merged."
                     : $"The session export folder {_config.SessionExportPath} does not exist: no master summary was merged.");
                 return StepOutcome.Skipped;
             }

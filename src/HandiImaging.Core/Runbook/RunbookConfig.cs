@@ -52,7 +52,7 @@ namespace HandiImaging.Core.Runbook
         };
         private static readonly string[] PacsKeys = { "HostName", "Port", "CalledAeTitle", "CallingAeTitle", "TimeoutSeconds", "MaxResultsPerQuery", "ThrottleLimit", "ResolveModality" };
         private static readonly string[] IngestionKeys = { "Mode", "MoveDestination", "MoveAttempts", "OutageAfter" };
-        private static readonly string[] XnatKeys = { "Uri", "Project", "PacsId", "CredentialPath", "CredentialType" };
+        private static readonly string[] XnatKeys = { "Uri", "Project", "PacsId", "CredentialPath", "CredentialType", "ReceiverAeTitle", "ReceiverPort", "PollSeconds", "WaitMinutes", "StaleMinutes", "SkipCertificateCheck" };
         private static readonly string[] EdwKeys = { "DropFolder", "Keep" };
 
         public string ConfigPath { get; private set; } = "";
@@ -68,7 +68,17 @@ namespace HandiImaging.Core.Runbook
         public Uri? XnatUri { get; private set; }
         public string? XnatProject { get; private set; }
         /// <summary>The PACS's id in XNAT's query-retrieve plugin.</summary>
-        public string? XnatPacsId { get; private set; }
+        public long XnatPacsId { get; private set; }
+        /// <summary>XNAT's DICOM receiver that DQR sends to (AE title and port, as XNAT lists it).</summary>
+        public string XnatReceiverAeTitle { get; private set; } = "XNAT";
+        public int XnatReceiverPort { get; private set; } = 8104;
+        /// <summary>How often the import queue and history are polled while waiting.</summary>
+        public int XnatPollSeconds { get; private set; } = 30;
+        /// <summary>How long the run waits for imports; studies still on their way are followed by the next run.</summary>
+        public int XnatWaitMinutes { get; private set; } = 240;
+        /// <summary>An import ISSUED for longer than this is Stale (a failure).</summary>
+        public int XnatStaleMinutes { get; private set; } = 60;
+        public bool XnatSkipCertificateCheck { get; private set; }
         /// <summary>A credential exported with Export-Clixml (DPAPI on Windows).</summary>
         public string? XnatCredentialPath { get; private set; }
         /// <summary><c>Password</c> (user name + password) or <c>AliasToken</c> (alias + secret).</summary>
@@ -137,7 +147,14 @@ namespace HandiImaging.Core.Runbook
                 if (parsedUri.UserInfo.Length > 0) throw new RunbookConfigException(file, "Xnat.Uri", "the address carries a user name or password; use a credential file");
                 c.XnatUri = parsedUri;
                 c.XnatProject = Text(xnat, "Project", file, "Xnat.", true);
-                c.XnatPacsId = Text(xnat, "PacsId", file, "Xnat.", c.Mode == IngestionMode.Dqr);
+                c.XnatPacsId = Int(xnat, "PacsId", file, "Xnat.", 0, 0, int.MaxValue);
+                if (c.Mode == IngestionMode.Dqr && Get(xnat, "PacsId") == null) throw new RunbookConfigException(file, "Xnat.PacsId", "required value missing (the PACS's id in XNAT's query-retrieve plugin; 0 = XNAT's default PACS)");
+                c.XnatReceiverAeTitle = Check(() => PacsConnection.CheckAeTitle(Text(xnat, "ReceiverAeTitle", file, "Xnat.", false) ?? "XNAT", "receiver"), file, "Xnat.ReceiverAeTitle");
+                c.XnatReceiverPort = Int(xnat, "ReceiverPort", file, "Xnat.", 8104, 1, 65535);
+                c.XnatPollSeconds = Int(xnat, "PollSeconds", file, "Xnat.", 30, 1, 3600);
+                c.XnatWaitMinutes = Int(xnat, "WaitMinutes", file, "Xnat.", 240, 1, 10080);
+                c.XnatStaleMinutes = Int(xnat, "StaleMinutes", file, "Xnat.", 60, 1, 10080);
+                c.XnatSkipCertificateCheck = Bool(xnat, "SkipCertificateCheck", file, "Xnat.", false);
                 c.XnatCredentialPath = OptionalPath(xnat, "CredentialPath", file, "Xnat.", baseDir);
                 var type = Text(xnat, "CredentialType", file, "Xnat.", false) ?? "Password";
                 if (!type.Equals("Password", StringComparison.OrdinalIgnoreCase) && !type.Equals("AliasToken", StringComparison.OrdinalIgnoreCase))

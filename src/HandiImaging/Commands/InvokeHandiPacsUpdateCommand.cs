@@ -82,7 +82,8 @@ namespace HandiImaging.Commands
                     Fail(new ArgumentException($"-FailurePath is for HandOver mode; {configPath} sets Ingestion.Mode {config.Mode}."), "FailurePathNotHandOver", ErrorCategory.InvalidArgument, FailurePath);
                 request.FailurePath = ResolveExistingFile(FailurePath, true, "FailurePath");
             }
-            request.CredentialSource = CredentialSource(config);
+            request.CredentialSource = CredentialSource(config, out var credential);
+            request.XnatCredential = credential?.GetNetworkCredential();
             request.WhatIf = !ShouldProcess(configPath, Resume != null ? $"Finish the run in {Resume}" : "Run the quarterly PACS update");
 
             var run = new PacsUpdateRun(request, step => WriteProgress(new ProgressRecord(1, "Invoke-HandiPacsUpdate", step)));
@@ -125,11 +126,11 @@ namespace HandiImaging.Commands
         }
 
         /// <summary>Where the XNAT credential comes from, for the config copy in the run folder. Loads (and so checks) the credential file.</summary>
-        private string CredentialSource(RunbookConfig config)
+        private string CredentialSource(RunbookConfig config, out PSCredential? credential)
         {
+            credential = Credential;
             if (Credential != null) return $"-Credential ({config.XnatCredentialType}, user {Credential.UserName})";
             if (config.XnatCredentialPath == null) return "none";
-            PSCredential? credential;
             try
             {
                 credential = PSSerializer.Deserialize(File.ReadAllText(config.XnatCredentialPath)) switch
