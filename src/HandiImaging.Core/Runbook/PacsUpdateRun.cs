@@ -697,7 +697,22 @@ namespace HandiImaging.Core.Runbook
             }
             // The version is the run's own start, so a resumed run republishes the same version (or finds it there).
             var publisher = new EdwPublisher(_config.EdwDropFolder) { Keep = _config.EdwKeep };
-            var publication = publisher.Publish(summary, "master-summary", _folder.StartedAt(), cancellationToken: cancel);
+            EdwPublication? publication = null;
+            var version = _folder.StartedAt();
+            for (var attempt = 0; publication == null; attempt++)
+            {
+                try { publication = publisher.Publish(summary, "master-summary", version, cancellationToken: cancel); }
+                catch (EdwVersionConflictException) when (attempt < 60)
+                {
+                    // Another run started in the same second published its own summary under this version's name.
+                    version = version.AddSeconds(1);
+                }
+                catch (EdwNewerVersionException ex)
+                {
+                    Problem($"The EDW drop folder already holds a newer summary ({Path.GetFileName(ex.NewerPath)}); this run's summary was not published.");
+                    return StepOutcome.Skipped;
+                }
+            }
             _folder.WriteJson(PublicationFile, JObject.FromObject(new
             {
                 Status = publication.Status.ToString(), publication.Path, publication.Sha256, publication.Length, publication.Removed,
