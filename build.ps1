@@ -10,11 +10,14 @@
              Pester suite, and prints `N passed, N failed`. Exits non-zero on any failure or on no tests.
       Demo   Build, generates the built-in demo quarter and runs the procedure on it.
       Bench  Build, runs the benchmarks under bench/ and prints their figures.
+      Package  Build, then lays out the installable module out/HandiImaging/<version>/ (its own manifest, bin/,
+             bin/dependencies/, formats/, en-US/) and packs out/HandiImaging.<version>.nupkg for Install-PSResource
+             / Install-Module from a folder or an internal feed (build/New-ModulePackage.ps1).
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package')]
     [string] $Task = 'Build',
 
     # Where the demo writes its quarter and outputs.
@@ -78,21 +81,24 @@ function Invoke-Build {
 
 function Install-DicomPeer {
     # The PACS in tests is a real DICOM server: dcmtk's dcmqrscp (plus storescu, storescp, dump2dcm) and Orthanc.
+    # The run report is rendered in headless Chromium by its tests (Debian's chromium package).
     # -Optional (the demo): install when we can, otherwise carry on without them.
     param([switch] $Optional)
     $missing = @('dcmqrscp', 'storescu', 'storescp', 'dump2dcm', 'echoscu', 'findscu') | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) }
     if (-not (Test-Path '/usr/sbin/Orthanc')) { $missing += 'Orthanc' }
+    if (-not $Optional -and -not (Get-Command chromium -ErrorAction SilentlyContinue)) { $missing += 'chromium' }
     if (-not $missing) { return }
     $isRoot = $IsLinux -and ((& id -u) -eq '0')
     if ($isRoot -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
         Write-Host "== installing DICOM peers (missing: $($missing -join ', '))"
         $env:DEBIAN_FRONTEND = 'noninteractive'
         Invoke-Native apt-get @('update', '-qq')
-        Invoke-Native apt-get @('install', '-y', '-qq', 'dcmtk', 'orthanc')
+        $packages = @('dcmtk', 'orthanc') + @($missing | Where-Object { $_ -eq 'chromium' })
+        Invoke-Native apt-get (@('install', '-y', '-qq') + $packages)
         return
     }
     if ($Optional) { Write-Warning "DICOM peers not installed ($($missing -join ', ')): the demo skips its PACS steps."; return }
-    throw "The tests need real DICOM peers that are not installed ($($missing -join ', ')). On Debian: sudo apt-get install -y dcmtk orthanc"
+    throw "The tests need real DICOM peers and Chromium, and these are not installed ($($missing -join ', ')). On Debian: sudo apt-get install -y dcmtk orthanc chromium"
 }
 
 function Get-PesterManifest {
@@ -174,9 +180,17 @@ function Invoke-Demo {
     if ($LASTEXITCODE -ne 0) { throw "the demo failed (exit code $LASTEXITCODE)" }
 }
 
+function Invoke-Package {
+    Invoke-Build
+    # A fresh process: packaging reads the manifest and must not load the module into the build's process.
+    & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $Root 'build/New-ModulePackage.ps1') -Root $Root -OutputPath (Join-Path $Root 'out')
+    if ($LASTEXITCODE -ne 0) { throw "packaging failed (exit code $LASTEXITCODE)" }
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
     'Demo' { Invoke-Demo }
     'Test' { Invoke-Test }
     'Bench' { Invoke-Bench }
+    'Package' { Invoke-Package }
 }

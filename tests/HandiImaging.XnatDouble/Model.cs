@@ -201,9 +201,10 @@ public static class XnatTypes
 
     public static string SessionTypeFor(IEnumerable<string> modalities)
     {
+        // An SR series beside images does not make the session an SR session.
         foreach (var modality in modalities)
         {
-            if (SessionByModality.TryGetValue(modality, out var type) && modality is not ("SR"))
+            if (modality != "SR" && SessionByModality.TryGetValue(modality, out var type))
                 return type;
         }
         foreach (var modality in modalities)

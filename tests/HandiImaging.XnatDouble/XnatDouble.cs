@@ -120,6 +120,13 @@ public sealed class XnatDouble : IAsyncDisposable
         {
             // The client gave up (its timeout): nothing to answer.
         }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            // What Tomcat does with an exception no layer handled: a 500 error page. Told on stderr, for whoever debugs the test.
+            Console.Error.WriteLine($"XNAT double: {request.Method} {path} failed: {e}");
+            context.Response.Clear();
+            await Responses.WriteHtmlError(context, 500, e.GetType().FullName + ": " + e.Message);
+        }
         finally
         {
             state.Requests.Add(new RequestRecord(request.Method, path, request.QueryString.Value ?? "", endpoint, context.Response.StatusCode,

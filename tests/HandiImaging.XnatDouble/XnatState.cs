@@ -244,7 +244,6 @@ public sealed class XnatState
     internal string NextExperimentId() => "XNAT_E" + (_nextExperiment++).ToString("D5", CultureInfo.InvariantCulture);
     internal long NextQueueId() => _nextQueueId++;
     internal long NextHistoryId() => _nextHistoryId++;
-    internal int NextScanKey() => _nextScanKey++;
 
     internal string SubjectId(string project, string label)
     {

@@ -50,6 +50,13 @@ Describe 'Measure-IngestFailureRate' {
         "$warnings" | Should -Match '1 failure\(s\) in -Failure match none'
     }
 
+    It 'leaves out, with a warning, studies whose modality cell is empty' {
+        "Modality,Status`nCT,Received`n,Failed" | Set-Content TestDrive:/blank.csv
+        $result = Import-Csv TestDrive:/blank.csv | Measure-IngestFailureRate -WarningVariable warnings -WarningAction SilentlyContinue
+        ($result | Measure-Object Attempted -Sum).Sum | Should -Be 1
+        "$warnings" | Should -Match '\(none\): 1'
+    }
+
     It 'refuses studies with neither a status nor a -Failure list' {
         [pscustomobject]@{ Modality = 'CT'; StudyInstanceUid = '1.1' } | Measure-IngestFailureRate -ErrorVariable problems -ErrorAction SilentlyContinue | Out-Null
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'MissingImportStatus,*'

@@ -145,6 +145,10 @@ namespace HandiImaging.Core.Summary
         /// Publishes <paramref name="sourcePath"/> as version <paramref name="versionUtc"/> (the file's last write time,
         /// UTC, to the second, by default) under <paramref name="name"/> (the file's name without extension by default).
         /// </summary>
+        /// <param name="sourcePath">The summary to publish; it must not be in the drop folder.</param>
+        /// <param name="name">The name versions are published under, without extension.</param>
+        /// <param name="versionUtc">The version's timestamp, written into the name.</param>
+        /// <param name="cancellationToken">Cancels the copy; nothing partial is left behind.</param>
         /// <param name="confirm">Sees the plan before anything is written; returning false writes nothing (-WhatIf).</param>
         /// <param name="force">Publish even when a newer version exists, and replace a same-named version with other content.</param>
         /// <exception cref="EdwNewerVersionException">A newer version is in the drop folder (and not <paramref name="force"/>).</exception>

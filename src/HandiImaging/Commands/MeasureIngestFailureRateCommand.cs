@@ -64,8 +64,14 @@ namespace HandiImaging.Commands
         /// <summary>The study's modalities (a study) or the group or modality counted (counts): CT, MR, PT, NM, RF, XA, CR, DX, or a group name such as PET+NM.</summary>
         [Parameter(Mandatory = true, ParameterSetName = InputSet, ValueFromPipelineByPropertyName = true, Position = 0)]
         [Alias("ModalitiesInStudy", "Modalities", "Group")]
-        [AllowEmptyCollection]
-        public string[] Modality { get; set; } = Array.Empty<string>();
+        [AllowEmptyCollection, AllowEmptyString, AllowNull]
+        public string[] Modality
+        {
+            get => _modality;
+            set => _modality = value ?? Array.Empty<string>();
+        }
+
+        private string[] _modality = Array.Empty<string>();
 
         /// <summary>How the study's ingestion ended: Received, Completed, Succeeded, Ingested (success); Failed, Stale, Error, Rejected (failure); Skipped, AlreadyInXnat, WhatIf (not an attempt).</summary>
         [Parameter(ParameterSetName = InputSet, ValueFromPipelineByPropertyName = true)]

@@ -60,8 +60,8 @@ internal static class DqrEndpoints
         lock (state.Sync)
         {
             list = state.Pacs
-                .Where(p => queryable.Length == 0 || p.Queryable == bool.Parse(queryable))
-                .Where(p => storable.Length == 0 || p.Storable == bool.Parse(storable))
+                .Where(p => !bool.TryParse(queryable, out var q) || p.Queryable == q)
+                .Where(p => !bool.TryParse(storable, out var s) || p.Storable == s)
                 .Select(PacsJson).ToArray();
         }
         await Responses.WriteJackson(c, list);

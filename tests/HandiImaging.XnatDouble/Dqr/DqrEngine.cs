@@ -210,8 +210,32 @@ public sealed class DqrEngine : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// Puts a study of a PACS into a project as if it had been imported earlier (series C-FIND, the same labelling
+    /// as a DQR import with <paramref name="subject"/> and <paramref name="session"/> as the relabel map), so a
+    /// test's PACS and XNAT agree. Returns the archived session, or null when it went to the prearchive
+    /// (CONFLICT for a study or label the project holds, READY without auto-archive). Throws when the PACS has no such study.
+    /// </summary>
+    public async Task<XnatExperiment?> ArchiveFromPacsAsync(long pacsId, string project, string studyInstanceUid,
+        string? subject = null, string? session = null, string username = "admin", CancellationToken ct = default)
+    {
+        PacsEntry pacs;
+        lock (_state.Sync)
+        {
+            pacs = _state.Pacs.FirstOrDefault(p => p.Id == pacsId) ?? throw new ArgumentException($"The double has no PACS with ID {pacsId}.", nameof(pacsId));
+        }
+        var study = (await PacsSide.FindStudiesAsync(pacs, new StudyCriteria { StudyInstanceUid = studyInstanceUid }, ct)).FirstOrDefault()
+            ?? throw new ArgumentException($"PACS {pacsId} has no study {studyInstanceUid}.", nameof(studyInstanceUid));
+        var series = await PacsSide.FindSeriesAsync(pacs, studyInstanceUid, ct);
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (subject is not null) map["Subject"] = subject;
+        if (session is not null) map["Session"] = session;
+        var entry = new QueueEntryState { Request = new PacsRequest { XnatProject = project, Username = username, PacsId = pacsId, StudyInstanceUid = studyInstanceUid }, RelabelMap = map };
+        lock (_state.Sync) return Archive(entry, study, series, _state.Clock.Now);
+    }
+
     /// <summary>The DQR identifier with the relabel map applied: subject = PatientName, session = StudyID (or AccessionNumber).</summary>
-    private void Archive(QueueEntryState entry, FoundStudy study, List<FoundSeries> series, DateTimeOffset now)
+    private XnatExperiment? Archive(QueueEntryState entry, FoundStudy study, List<FoundSeries> series, DateTimeOffset now)
     {
         var map = entry.RelabelMap;
         var patientName = map.GetValueOrDefault("Subject") ?? map.GetValueOrDefault("Relabel Patient Name") ?? study.PatientName;
@@ -244,14 +268,14 @@ public sealed class DqrEngine : IAsyncDisposable
         if (project is null)
         {
             _state.Prearchive.Add(Prearchive("READY"));
-            return;
+            return null;
         }
         // Archiving a study whose UID (or label) the project already holds fails with 409 inside XNAT: the row stays CONFLICT.
         var conflict = _state.Experiments.Any(e => e.Project == projectId && (e.Uid == study.StudyInstanceUid || e.Label == label));
         if (conflict || !project.AutoArchive)
         {
             _state.Prearchive.Add(Prearchive(conflict ? "CONFLICT" : "READY"));
-            return;
+            return null;
         }
         var experiment = new XnatExperiment
         {
@@ -286,7 +310,7 @@ public sealed class DqrEngine : IAsyncDisposable
                 Frames = s.Instances,
             });
         }
-        _state.AddExperiment(experiment);
+        return _state.AddExperiment(experiment);
     }
 
     private static string FormatTime(string dicomTime) =>

@@ -62,7 +62,12 @@ internal static class Authentication
             }
 
             var basic = ParseBasic(request.Headers.Authorization.ToString());
-            if (basic is { } credentials)
+            if (basic is { } held && session is not null && session.Username == held.User && state.Users.TryGetValue(held.User, out var sessionUser))
+            {
+                // Spring's BasicAuthenticationFilter does not re-authenticate the user the session already holds.
+                caller = new Caller { User = sessionUser, Session = session };
+            }
+            else if (basic is { } credentials)
             {
                 var user = ResolveCredentials(state, credentials.User, credentials.Password, now, out tokenFailure);
                 if (user is null)

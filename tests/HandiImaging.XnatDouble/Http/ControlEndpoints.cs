@@ -13,16 +13,16 @@ internal static class ControlEndpoints
     public static void Map(IEndpointRouteBuilder app, XnatState state, DqrEngine dqr)
     {
         var g = app.MapGroup("/__double");
-        g.MapPost("/seed", async (HttpContext c) =>
+        g.MapPost("/seed", async (HttpRequest c, CancellationToken ct) =>
         {
-            var seed = await JsonSerializer.DeserializeAsync<XnatSeed>(c.Request.Body, XnatSeed.Json) ?? new XnatSeed();
+            var seed = await JsonSerializer.DeserializeAsync<XnatSeed>(c.Body, XnatSeed.Json) ?? new XnatSeed();
             seed.ApplyData(state);
             return Results.Json(Summary(state), XnatSeed.Json);
         });
         g.MapGet("/state", () => Results.Json(Summary(state), XnatSeed.Json));
-        g.MapPost("/faults", async (HttpContext c) =>
+        g.MapPost("/faults", async (HttpRequest c, CancellationToken ct) =>
         {
-            var rule = await JsonSerializer.DeserializeAsync<FaultRule>(c.Request.Body, XnatSeed.Json)
+            var rule = await JsonSerializer.DeserializeAsync<FaultRule>(c.Body, XnatSeed.Json)
                 ?? throw new BadHttpRequestException("A fault rule is required.");
             state.AddFault(rule);
             return Results.Json(new { faults = FaultCount(state) }, XnatSeed.Json);
@@ -32,9 +32,9 @@ internal static class ControlEndpoints
             state.ClearFaults();
             return Results.Json(new { faults = 0 }, XnatSeed.Json);
         });
-        g.MapPut("/dqr/faults", async (HttpContext c) =>
+        g.MapPut("/dqr/faults", async (HttpRequest c, CancellationToken ct) =>
         {
-            var faults = await JsonSerializer.DeserializeAsync<DqrFaults>(c.Request.Body, XnatSeed.Json) ?? new DqrFaults();
+            var faults = await JsonSerializer.DeserializeAsync<DqrFaults>(c.Body, XnatSeed.Json) ?? new DqrFaults();
             lock (state.Sync)
             {
                 var f = state.DqrFaults;
@@ -48,8 +48,24 @@ internal static class ControlEndpoints
             }
             return Results.Json(state.DqrFaults, XnatSeed.Json);
         });
-        g.MapPost("/dqr/step", async (HttpContext c) => Results.Json(new { changed = await dqr.StepAsync(c.RequestAborted) }, XnatSeed.Json));
-        g.MapPost("/dqr/run", async (HttpContext c) => Results.Json(new { steps = await dqr.RunUntilIdleAsync(c.RequestAborted) }, XnatSeed.Json));
+        g.MapPost("/dqr/step", async (HttpRequest c, CancellationToken ct) => Results.Json(new { changed = await dqr.StepAsync(ct) }, XnatSeed.Json));
+        g.MapPost("/dqr/run", async (HttpRequest c, CancellationToken ct) => Results.Json(new { steps = await dqr.RunUntilIdleAsync(ct) }, XnatSeed.Json));
+        g.MapPost("/archive", async (HttpRequest c, CancellationToken ct) =>
+        {
+            using var doc = await JsonDocument.ParseAsync(c.Body, cancellationToken: ct);
+            var r = doc.RootElement;
+            string? Text(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            try
+            {
+                var archived = await dqr.ArchiveFromPacsAsync(r.GetProperty("pacsId").GetInt64(), Text("project") ?? "", Text("studyInstanceUid") ?? "",
+                    Text("subjectLabel"), Text("label"), Text("username") ?? "admin", ct);
+                return Results.Json(new { archived }, XnatSeed.Json);
+            }
+            catch (ArgumentException e)
+            {
+                return Results.Json(new { error = e.Message }, XnatSeed.Json, statusCode: 400);
+            }
+        });
         g.MapPost("/clock/advance", (HttpContext c) =>
         {
             var seconds = double.Parse(c.Request.Query["seconds"].ToString(), NumberStyles.Float, CultureInfo.InvariantCulture);
@@ -68,9 +84,9 @@ internal static class ControlEndpoints
             state.ExpireAllSessions();
             return Results.Json(new { live = 0 }, XnatSeed.Json);
         });
-        g.MapPost("/tokens", async (HttpContext c) =>
+        g.MapPost("/tokens", async (HttpRequest c, CancellationToken ct) =>
         {
-            using var doc = await JsonDocument.ParseAsync(c.Request.Body);
+            using var doc = await JsonDocument.ParseAsync(c.Body);
             var username = doc.RootElement.GetProperty("username").GetString()!;
             TimeSpan? lifetime = doc.RootElement.TryGetProperty("lifetimeSeconds", out var l) ? TimeSpan.FromSeconds(l.GetDouble()) : null;
             var token = state.IssueToken(username, lifetime);

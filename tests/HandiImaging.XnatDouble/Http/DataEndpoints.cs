@@ -25,7 +25,8 @@ internal static class DataEndpoints
             g.MapGet("/projects", (HttpContext c) => ProjectList(c, state));
             g.MapGet("/projects/{project}", (HttpContext c, string project) => ProjectItem(c, state, project));
             g.MapGet("/experiments", (HttpContext c) => SiteExperiments(c, state));
-            g.MapGet("/projects/{project}/experiments", (HttpContext c, string project) => ProjectExperiments(c, state, project));
+            g.MapGet("/projects/{project}/experiments", (HttpContext c, string project) => ProjectExperiments(c, state, project, null));
+            g.MapGet("/projects/{project}/subjects/{subject}/experiments", (HttpContext c, string project, string subject) => ProjectExperiments(c, state, project, subject));
             g.MapGet("/experiments/{id}/scans", (HttpContext c, string id) => Scans(c, state, null, id));
             g.MapGet("/projects/{project}/experiments/{id}/scans", (HttpContext c, string project, string id) => Scans(c, state, project, id));
             g.MapGet("/projects/{project}/subjects/{subject}/experiments/{id}/scans", (HttpContext c, string project, string id) => Scans(c, state, project, id));
@@ -151,7 +152,8 @@ internal static class DataEndpoints
         await WriteTable(c, state, table);
     }
 
-    private static async Task ProjectExperiments(HttpContext c, XnatState state, string projectId)
+    /// <summary>The project form (and its subject form, <paramref name="subject"/> = the subject's label or ID in P).</summary>
+    private static async Task ProjectExperiments(HttpContext c, XnatState state, string projectId, string? subject)
     {
         var user = c.GetCaller().User;
         XnatProject? project;
@@ -180,7 +182,7 @@ internal static class DataEndpoints
                     if (e.Project == projectId) return new ListingRow(e, projectId, e.Label, e.SubjectLabel, null);
                     var share = e.Shares.FirstOrDefault(s => s.Project == projectId);
                     return share is null ? default : new ListingRow(e, projectId, share.Label, share.SubjectLabel, null);
-                }).Where(r => r.E is not null);
+                }).Where(r => r.E is not null && (subject is null || r.SubjectLabel == subject || r.E.SubjectId == subject));
                 table = Listings.Build(state, c.Request.Query, rows, columns, filters, null, RequestNumber(state));
             }
         }

@@ -118,6 +118,13 @@ internal static class Listings
         foreach (var (name, values) in query)
         {
             if (NotFilters.Contains(name) || (projectScoped && name == "project")) continue;
+            if (name.EndsWith("/sharing/share/project", StringComparison.OrdinalIgnoreCase) && XnatTypes.IsKnownElement(name[..name.IndexOf('/')]))
+            {
+                // dax's variant of the per-scan listing for sessions shared into a project (their primary labels).
+                var projects = values.ToString().Split(',');
+                filters.Add(r => r.E.Shares.Any(share => projects.Contains(share.Project)));
+                continue;
+            }
             ListingColumn? column = name.Contains('/') ? Xpath(name) : Aliases.GetValueOrDefault(SameXpath.GetValueOrDefault(name, name));
             if (column is null) continue;
             var value = values.ToString();
