@@ -167,7 +167,7 @@ Describe 'Invoke-HandiPacsUpdate: two consecutive quarters (C-MOVE)' -Tag Accept
     }
     It 'quarter 1: leaves a complete run folder with a structured log and no patient names' {
         foreach ($f in 'config-used.json', 'log.jsonl', 'result.json', '01-cohort-patients.csv', '02-pacs-studies.csv', '03-classified-studies.csv',
-            '03-review.xlsx', '04-import-plan.csv', '05-import-results.csv', '07-ledger-snapshot.csv', '07-failure-rates.csv', '08-master-summary.csv', '09-edw-publication.json') {
+            '03-review.xlsx', '04-import-plan.csv', '05-import-results.csv', '07-ledger-snapshot.csv', '07-failure-rates.csv', '08-master-summary.csv', '09-edw-publication.json', 'report.html') {
             Join-Path $first.RunFolder $f | Should -Exist
         }
         $log = Get-Content (Join-Path $first.RunFolder 'log.jsonl') | ConvertFrom-Json
@@ -177,6 +177,11 @@ Describe 'Invoke-HandiPacsUpdate: two consecutive quarters (C-MOVE)' -Tag Accept
             Get-Content -LiteralPath $file.FullName -Raw | Should -Not -Match 'Secretname' -Because $file.Name
         }
         Get-Content (Join-Path $site.Runs 'import-history.jsonl') -Raw | Should -Not -Match 'Secretname'
+        $first.ReportPath | Should -Be (Join-Path $first.RunFolder 'report.html')
+        $report = Get-Content $first.ReportPath -Raw
+        $report | Should -Match ([regex]::Escape($first.RunId))
+        $report | Should -Match 'CT Thorax Special'
+        $report | Should -Match '<svg'
     }
     It 'quarter 2: classifies the reviewed description, imports only new studies, and resolves the re-ingested failure' {
         # Between quarters: the clinician decides the review; the failed study reaches XNAT another way.

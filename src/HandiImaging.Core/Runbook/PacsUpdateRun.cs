@@ -77,6 +77,7 @@ namespace HandiImaging.Core.Runbook
         internal const string FailureRateFile = "07-failure-rates.csv";
         internal const string SummaryFile = "08-master-summary.csv";
         internal const string PublicationFile = "09-edw-publication.json";
+        internal const string ReportFile = "report.html";
 
         private static readonly string[] StudyColumns = { "PatientId", "Subject", "StudyDate", "AccessionNumber", "StudyDescription", "StudyInstanceUid", "Modalities" };
 
@@ -217,10 +218,59 @@ namespace HandiImaging.Core.Runbook
             {
                 ["status"] = _result.Status.ToString(), ["exitCode"] = _result.ExitCode, ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3), ["problems"] = _result.Problems.Count,
             });
+            WriteReport();
             var json = JObject.FromObject(_result);
             json["Status"] = _result.Status.ToString();
             json["Mode"] = _result.Mode.ToString();
             _folder.WriteJson(RunFolder.ResultFile, json);
+        }
+
+        /// <summary>The run report (report.html): every step's numbers, failure rates against baseline, the review list, warnings, links.</summary>
+        private void WriteReport()
+        {
+            var model = new RunReportModel
+            {
+                RunId = _result.RunId,
+                Started = new DateTimeOffset(_folder.StartedAt(), TimeSpan.Zero),
+                Finished = DateTimeOffset.UtcNow,
+                ExitCode = _result.ExitCode,
+                Outcome = _result.Status + (_result.Error != null ? ": " + _result.Error : "") + $" ({_result.Mode}, as of {DateValue.ToIso(_asOf)})",
+                Warnings = _result.Problems.ToList(),
+            };
+            foreach (var step in _result.Steps)
+            {
+                var record = new RunStepRecord
+                {
+                    Name = step.Name + (step.State == "Resumed" ? " (earlier attempt)" : step.State == "Waiting" ? " (waiting for the hand-over)" : ""),
+                    Status = step.State == "Failed" ? RunStepStatus.Failed : step.State == "Skipped" || step.State == "Waiting" ? RunStepStatus.Skipped : RunStepStatus.Completed,
+                    Duration = TimeSpan.FromSeconds(step.Seconds),
+                    Warnings = step.Warnings.Take(50).ToList(),
+                };
+                foreach (var c in step.Counts) record.Counts[c.Key] = c.Value;
+                model.Steps.Add(record);
+            }
+            if (File.Exists(_folder.File(FailureRateFile)))
+                foreach (var r in ReadCsv(FailureRateFile))
+                    model.FailureRates.Add(new IngestFailureRate
+                    {
+                        Group = r["Group"], Attempted = long.Parse(r["Attempted"], CultureInfo.InvariantCulture), Failed = long.Parse(r["Failed"], CultureInfo.InvariantCulture),
+                        Rate = double.Parse(r["Rate"], CultureInfo.InvariantCulture), BaselineRate = double.Parse(r["BaselineRate"], CultureInfo.InvariantCulture),
+                        PValue = double.Parse(r["PValue"], CultureInfo.InvariantCulture), Alpha = _config.AlarmPValue,
+                        Verdict = r["Verdict"] == nameof(IngestFailureVerdict.High) ? IngestFailureVerdict.High : IngestFailureVerdict.Normal,
+                    });
+            if (File.Exists(_folder.File(SelectedFile)))
+                foreach (var g in ReadCsv(SelectedFile).Where(r => r["Decision"] == nameof(StudyDecision.Review)).GroupBy(r => StudyDescription.Normalize(r["StudyDescription"]), StringComparer.OrdinalIgnoreCase))
+                    model.Review.Add(new RunReviewItem
+                    {
+                        Description = g.First()["StudyDescription"], StudyCount = g.Count(), Example = g.First()["AccessionNumber"],
+                        Modality = string.Join(", ", g.SelectMany(r => r["Modalities"].Split('\\')).Where(m => m.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)),
+                    });
+            model.Files.AddRange(Directory.GetFiles(_folder.Path, "*", SearchOption.AllDirectories)
+                .Select(f => f.Substring(_folder.Path.Length + 1).Replace('\\', '/'))
+                .Where(f => f != ReportFile && !f.StartsWith(".", StringComparison.Ordinal))
+                .OrderBy(f => f, StringComparer.Ordinal));
+            RunReportWriter.WriteFile(model, _folder.File(ReportFile));
+            _result.ReportPath = _folder.File(ReportFile);
         }
 
         private enum StepOutcome { Done, Skipped, Waiting }
