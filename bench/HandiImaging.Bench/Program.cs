@@ -98,6 +98,7 @@ public static class BenchCases
     public static readonly IReadOnlyList<BenchCase> All = new List<BenchCase>()
         .Concat(SummaryBench.Cases)
         .Concat(RunbookPartsBench.Cases)
+        .Concat(XnatSummaryBench.Cases)
         .ToList();
 
     public static BenchCase? Find(string name) => All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));

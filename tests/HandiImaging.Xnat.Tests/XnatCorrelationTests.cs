@@ -15,7 +15,6 @@ public class XnatCorrelationTests
         StudyInstanceUid = "1.2.3",
         Status = XnatImportStatus.Queued,
         RequestId = 5,
-        QueuedTimeMs = Queued,
         QueuedTime = XnatValues.FromEpochMilliseconds(Queued),
         RequestedAt = Now.AddHours(-1),
     };

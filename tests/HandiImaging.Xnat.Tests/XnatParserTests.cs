@@ -144,7 +144,7 @@ public class XnatParserTests
     public void Summary_types_are_the_eight_exports_in_order()
     {
         Assert.Equal(XnatSessionExports.Types, XnatSessionType.Summary.Select(t => t.Name));
-        Assert.Equal(new[] { "xnat:petSessionData", "xnat:petmrSessionData" }, XnatSessionType.Get("pet").XsiTypes);
+        Assert.Equal(new[] { "xnat:petSessionData" }, XnatSessionType.Get("pet").XsiTypes);
     }
 
     [Fact]

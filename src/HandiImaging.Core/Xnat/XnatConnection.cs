@@ -83,6 +83,8 @@ namespace HandiImaging.Core.Xnat
         private readonly Timer? _keepAlive;
         private volatile string? _sessionId;
         private long _lastUsedTicks;
+        private long _serverMs;
+        private long _serverMsAt;
         private int _requestCount;
         private int _loginCount;
         private int _keepAliveRunning;
@@ -141,6 +143,22 @@ namespace HandiImaging.Core.Xnat
         public TimeSpan Timeout => _options.Timeout;
 
         public DateTime LastUsed => new DateTime(Interlocked.Read(ref _lastUsedTicks), DateTimeKind.Utc);
+
+        /// <summary>
+        /// The server's clock now (UTC), from the time XNAT stamps on every answer (its SESSION_EXPIRATION_TIME
+        /// cookie, else the Date header) plus the time since; this machine's clock before any answer. DQR's times
+        /// are the server's, so staleness is judged on its clock.
+        /// </summary>
+        public DateTime ServerNow
+        {
+            get
+            {
+                var ms = Interlocked.Read(ref _serverMs);
+                if (ms == 0) return DateTime.UtcNow;
+                var since = Stopwatch.GetTimestamp() - Interlocked.Read(ref _serverMsAt);
+                return XnatValues.FromEpochMilliseconds(ms)!.Value.AddSeconds(since / (double)Stopwatch.Frequency);
+            }
+        }
 
         /// <summary>Logs in (one server session) and checks XNAT really took us as the user, not as a guest.</summary>
         public static async Task<XnatConnection> OpenAsync(XnatConnectionOptions options, CancellationToken cancellationToken)
@@ -346,6 +364,7 @@ namespace HandiImaging.Core.Xnat
                 throw new XnatException(XnatErrorId.ConnectionFailed, $"{what}: cannot reach {Uri.Host} ({ex.GetBaseException().Message}).", inner: ex);
             }
             Interlocked.Exchange(ref _lastUsedTicks, DateTime.UtcNow.Ticks);
+            NoteServerTime(http);
             var response = new XnatResponse(http, NewSession(http), _options.Timeout, cancellationToken);
             try
             {
@@ -394,6 +413,25 @@ namespace HandiImaging.Core.Xnat
             if (mediaType != null && mediaType.IndexOf("html", StringComparison.OrdinalIgnoreCase) >= 0)
                 throw new XnatException(XnatErrorId.AuthenticationFailed,
                     $"{what}: XNAT answered with an HTML page where {(expect == XnatExpect.Json ? "JSON" : "text")} was expected — a login page: the session is not logged in.", status);
+        }
+
+        private static readonly Regex ExpirationCookie = new Regex("^\\s*SESSION_EXPIRATION_TIME=\"?(?<now>[0-9]{10,15}),", RegexOptions.CultureInvariant);
+
+        private void NoteServerTime(HttpResponseMessage http)
+        {
+            long ms = 0;
+            if (http.Headers.TryGetValues("Set-Cookie", out var values))
+            {
+                foreach (var value in values)
+                {
+                    var m = ExpirationCookie.Match(value);
+                    if (m.Success && long.TryParse(m.Groups["now"].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ms)) break;
+                }
+            }
+            if (ms == 0 && http.Headers.Date is { } date) ms = date.ToUnixTimeMilliseconds();
+            if (ms == 0) return;
+            Interlocked.Exchange(ref _serverMs, ms);
+            Interlocked.Exchange(ref _serverMsAt, Stopwatch.GetTimestamp());
         }
 
         private static string? NewSession(HttpResponseMessage http)

@@ -75,7 +75,8 @@ namespace HandiImaging.Core.Xnat
         public int Attempts { get; init; }
         /// <summary>When this run asked (UTC).</summary>
         public DateTime RequestedAt { get; init; }
-        internal long? QueuedTimeMs { get; init; }
+        /// <summary><see cref="QueuedTime"/> in epoch milliseconds, as DQR writes it (history rows copy it from the queue entry).</summary>
+        internal long? QueuedTimeMs => QueuedTime.HasValue ? XnatValues.ToEpochMilliseconds(QueuedTime.Value) : (long?)null;
 
         /// <summary>True for the states a wait ends in.</summary>
         public bool IsFinal => Status switch

@@ -53,7 +53,7 @@ namespace HandiImaging.Core.Xnat
         /// <returns>One entry per study asked, streamed as each batch is answered.</returns>
         public IEnumerable<XnatImportRequest> Request(IEnumerable<XnatImportStudy> studies, XnatImportOptions options, Func<string, bool>? confirmBatch, CancellationToken cancellationToken)
         {
-            var now = DateTime.UtcNow;
+            var now = _connection.ServerNow;
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var candidates = new List<XnatImportRequest>();
             foreach (var study in studies)
@@ -112,7 +112,7 @@ namespace HandiImaging.Core.Xnat
         private List<XnatImportRequest> SendBatch(List<XnatImportRequest> batch, XnatImportOptions options, IReadOnlyList<DqrRequestEntry> queueBefore, CancellationToken cancellationToken)
         {
             var studies = batch.Select(r => new DqrImportStudy(r.StudyInstanceUid, r.Subject, r.AccessionNumber)).ToList();
-            var sentAt = DateTime.UtcNow;
+            var sentAt = _connection.ServerNow;
             try
             {
                 var queued = _dqr.ImportAsync(options.Project, options.PacsId, options.ReceiverAeTitle, options.ReceiverPort, studies, cancellationToken).GetAwaiter().GetResult();
@@ -136,7 +136,6 @@ namespace HandiImaging.Core.Xnat
         {
             Status = entry.Status == "ISSUED" ? XnatImportStatus.Issued : entry.Status == "RECEIVED" ? XnatImportStatus.Received : XnatImportStatus.Queued,
             RequestId = entry.Id,
-            QueuedTimeMs = entry.QueuedTime ?? entry.Created,
             QueuedTime = XnatValues.FromEpochMilliseconds(entry.QueuedTime ?? entry.Created),
             Reason = reason,
         };

@@ -34,12 +34,17 @@ namespace HandiImaging.Core.Xnat
     public sealed class XnatImportWaiter
     {
         private readonly DqrClient _dqr;
+        private readonly XnatConnection _connection;
         private readonly Func<DateTime> _clock;
 
-        public XnatImportWaiter(XnatConnection connection, Func<DateTime>? utcClock = null)
+        /// <param name="connection">The logged-in connection.</param>
+        /// <param name="serverClock">The server's time now (UTC); by default <see cref="XnatConnection.ServerNow"/>.</param>
+        public XnatImportWaiter(XnatConnection connection, Func<DateTime>? serverClock = null)
         {
-            _dqr = new DqrClient(connection ?? throw new ArgumentNullException(nameof(connection)));
-            _clock = utcClock ?? (() => DateTime.UtcNow);
+            if (connection is null) throw new ArgumentNullException(nameof(connection));
+            _dqr = new DqrClient(connection);
+            _connection = connection;
+            _clock = serverClock ?? (() => connection.ServerNow);
         }
 
         /// <summary>
@@ -53,7 +58,7 @@ namespace HandiImaging.Core.Xnat
         {
             var state = requests.ToList();
             var missing = new int[state.Count];
-            var started = _clock();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             for (var i = 0; i < state.Count; i++)
                 if (state[i].IsFinal) onFinal?.Invoke(state[i]);
             while (true)
@@ -66,15 +71,17 @@ namespace HandiImaging.Core.Xnat
                 var now = _clock();
                 var queueByUid = queue.ToLookup(e => e.StudyInstanceUid, StringComparer.Ordinal);
                 var historyByUid = history.ToLookup(e => e.StudyInstanceUid, StringComparer.Ordinal);
+                var finished = new List<int>();
                 foreach (var i in open)
                 {
-                    var next = Correlate(state[i], queueByUid[state[i].StudyInstanceUid], historyByUid[state[i].StudyInstanceUid], now, options, ref missing[i]);
-                    state[i] = next;
-                    if (next.IsFinal) onFinal?.Invoke(next);
+                    state[i] = Correlate(state[i], queueByUid[state[i].StudyInstanceUid], historyByUid[state[i].StudyInstanceUid], now, options, ref missing[i]);
+                    if (state[i].IsFinal) finished.Add(i);
                 }
-                progress?.Report(Count(state, now - started));
+                CheckPrearchive(state, finished, cancellationToken);
+                foreach (var i in finished) onFinal?.Invoke(state[i]);
+                progress?.Report(Count(state, watch.Elapsed));
                 if (state.All(r => r.IsFinal)) break;
-                if (options.Timeout.HasValue && now - started + options.PollInterval > options.Timeout.Value)
+                if (options.Timeout.HasValue && watch.Elapsed + options.PollInterval > options.Timeout.Value)
                 {
                     for (var i = 0; i < state.Count; i++)
                         if (!state[i].IsFinal) state[i] = state[i] with { Status = XnatImportStatus.Pending, Reason = $"still {state[i].Status} when waiting stopped after {options.Timeout.Value}" };
@@ -83,6 +90,37 @@ namespace HandiImaging.Core.Xnat
                 Task.Delay(options.PollInterval, cancellationToken).GetAwaiter().GetResult();
             }
             return state;
+        }
+
+        /// <summary>
+        /// DQR says RECEIVED as soon as data arrives, even when archiving it then fails: a study the project
+        /// already holds ends in the prearchive as CONFLICT. One prearchive listing per project checks the
+        /// requests that have just been received.
+        /// </summary>
+        private void CheckPrearchive(List<XnatImportRequest> state, List<int> finished, CancellationToken cancellationToken)
+        {
+            var lister = new XnatSessionLister(_connection);
+            foreach (var project in finished.Where(i => state[i].Status == XnatImportStatus.Received).Select(i => state[i].Project).Distinct(StringComparer.Ordinal))
+            {
+                var stuck = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var row in lister.ReadRows($"/data/prearchive/projects/{XnatSessionLister.Escape(project)}?format=json", new[] { "tag", "status" }, cancellationToken))
+                {
+                    var status = row["status"].TrimStart('_');
+                    if (status == "CONFLICT" || status == "ERROR") stuck[row["tag"]] = status;
+                }
+                foreach (var i in finished)
+                {
+                    if (state[i].Status != XnatImportStatus.Received || state[i].Project != project) continue;
+                    if (stuck.TryGetValue(state[i].StudyInstanceUid, out var status))
+                        state[i] = state[i] with
+                        {
+                            Status = XnatImportStatus.Failed,
+                            Reason = status == "CONFLICT"
+                                ? "received, but not archived: the prearchive holds it in CONFLICT (the project already has this session)"
+                                : "received, but not archived: the prearchive holds it in ERROR",
+                        };
+                }
+            }
         }
 
         /// <summary>The request's next state from the queue and history entries with its StudyInstanceUID.</summary>

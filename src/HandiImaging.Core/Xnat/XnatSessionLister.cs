@@ -18,7 +18,7 @@ namespace HandiImaging.Core.Xnat
         /// <summary>The aliases asked for; XNAT drops unknown ones silently, so each must come back.</summary>
         public static readonly IReadOnlyList<string> SessionColumns = new[]
         {
-            "ID", "label", "subject_label", "date", "UID", "scanner", "modality", "dcmAccessionNumber", "insert_date", "insert_user",
+            "ID", "label", "subject_label", "date", "UID", "scanner", "modality", "dcmAccessionNumber", "insert_date", "insert_user", "xsiType",
         };
 
         public const string ScanIdColumn = "xnat:imagescandata/id";
@@ -69,7 +69,7 @@ namespace HandiImaging.Core.Xnat
                                 Modality = row["modality"],
                                 ScanCount = counts == null ? (int?)null : counts.TryGetValue(id, out var n) ? n : 0,
                                 Type = type.Name,
-                                XsiType = xsiType,
+                                XsiType = row["xsiType"].Length > 0 ? row["xsiType"] : xsiType,
                                 Creator = row["insert_user"],
                                 InsertDate = XnatValues.ParseTimestamp(row["insert_date"]),
                             };
@@ -87,17 +87,16 @@ namespace HandiImaging.Core.Xnat
         {
             CheckProject(project);
             var query = $"/data/experiments?project={Escape(project)}&xsiType=xnat:imageSessionData&columns=ID,{ScanIdColumn}&format=json";
-            var scans = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var row in ReadRows(query, new[] { "ID", ScanIdColumn }, cancellationToken))
             {
                 var id = row["ID"];
-                var scan = row[ScanIdColumn];
                 if (id.Length == 0) continue;
-                if (!scans.TryGetValue(id, out var set)) scans.Add(id, set = new HashSet<string>(StringComparer.Ordinal));
+                counts.TryGetValue(id, out var n);
                 // A scan-less session may come back as one row with an empty scan ID.
-                if (scan.Length > 0) set.Add(scan);
+                counts[id] = row[ScanIdColumn].Length > 0 ? n + 1 : n;
             }
-            return scans.ToDictionary(p => p.Key, p => p.Value.Count, StringComparer.Ordinal);
+            return counts;
         }
 
         /// <summary>Every StudyInstanceUID in the project's image sessions (any type), in one request.</summary>

@@ -21,7 +21,11 @@ namespace HandiImaging.Core.Xnat
 
         public string Name { get; }
 
-        /// <summary>XNAT's xsiTypes for this name; a listing asks for one xsiType at a time (a comma list is ignored by XNAT).</summary>
+        /// <summary>
+        /// XNAT's xsiTypes for this name; a listing asks for one xsiType at a time (a comma list is ignored by XNAT).
+        /// PET is xnat:petSessionData alone: xnat:petmrSessionData extends it, so its listing already holds PET/MR
+        /// sessions, and asking for both would list those twice.
+        /// </summary>
         public IReadOnlyList<string> XsiTypes { get; }
 
         /// <summary>The export file's header (domain.md): Subject, Date, the ID column, then columns 4 and 5.</summary>
@@ -37,7 +41,7 @@ namespace HandiImaging.Core.Xnat
         {
             new XnatSessionType("MR", new[] { "xnat:mrSessionData" }, "MR ID", "Scanner", XnatSummaryColumn.Scanner, "Scans", XnatSummaryColumn.ScanCount),
             new XnatSessionType("CT", new[] { "xnat:ctSessionData" }, "XNAT_CTSESSIONDATA ID", "UID", XnatSummaryColumn.StudyInstanceUid, "Scans", XnatSummaryColumn.ScanCount),
-            new XnatSessionType("PET", new[] { "xnat:petSessionData", "xnat:petmrSessionData" }, "XNAT_PETSESSIONDATA ID", "UID", XnatSummaryColumn.StudyInstanceUid, "Scans", XnatSummaryColumn.ScanCount),
+            new XnatSessionType("PET", new[] { "xnat:petSessionData" }, "XNAT_PETSESSIONDATA ID", "UID", XnatSummaryColumn.StudyInstanceUid, "Scans", XnatSummaryColumn.ScanCount),
             new XnatSessionType("CR", new[] { "xnat:crSessionData" }, "XNAT_CRSESSIONDATA ID", "ID", XnatSummaryColumn.Label, "Session", XnatSummaryColumn.Label),
             new XnatSessionType("DX", new[] { "xnat:dxSessionData" }, "XNAT_DXSESSIONDATA ID", "UID", XnatSummaryColumn.StudyInstanceUid, "Scans", XnatSummaryColumn.ScanCount),
             new XnatSessionType("RF", new[] { "xnat:rfSessionData" }, "XNAT_RFSESSIONDATA ID", "ID", XnatSummaryColumn.Label, "Session", XnatSummaryColumn.Label),
@@ -55,10 +59,6 @@ namespace HandiImaging.Core.Xnat
         public static XnatSessionType Get(string name) =>
             All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
             ?? throw new ArgumentException($"Unknown session type '{name}'; expected one of {string.Join(", ", Names)}.", nameof(name));
-
-        /// <summary>The short name for an xsiType (xnat:petmrSessionData → PET), or the xsiType itself when unknown.</summary>
-        public static string NameOf(string xsiType) =>
-            All.FirstOrDefault(t => t.XsiTypes.Any(x => string.Equals(x, xsiType, StringComparison.OrdinalIgnoreCase)))?.Name ?? xsiType;
 
         public override string ToString() => Name;
     }

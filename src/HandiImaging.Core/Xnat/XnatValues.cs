@@ -51,6 +51,9 @@ namespace HandiImaging.Core.Xnat
         public static string SubjectLabel(string hospitalId, string? nhsNumber) =>
             CohortPatient.SubjectFor(hospitalId.Trim(), nhsNumber?.Replace(" ", ""));
 
+        public static long ToEpochMilliseconds(DateTime utc) =>
+            (long)Math.Round(((utc.Kind == DateTimeKind.Local ? utc.ToUniversalTime() : utc) - new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc)).TotalMilliseconds);
+
         public static DateTime? FromEpochMilliseconds(long? ms) =>
             ms.HasValue ? new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMilliseconds(ms.Value) : (DateTime?)null;
     }

@@ -8,14 +8,14 @@ namespace HandiImaging.Commands
     /// <para>Disconnect-Xnat ends the connection's server session on XNAT (DELETE /data/JSESSION), so it does not
     /// count against the user's session limit until it times out, and stops the connection's keep-alive. The
     /// connection cannot be used afterwards; connect again with Connect-Xnat. A connection already closed is
-    /// left as it is.</para>
+    /// left as it is. Nothing is written unless -PassThru is given.</para>
     /// </remarks>
     /// <example>
     /// <code>Disconnect-Xnat -Connection $xnat</code>
     /// <para>Logs out at the end of a run.</para>
     /// </example>
     [Cmdlet(VerbsCommunications.Disconnect, "Xnat")]
-    [OutputType(typeof(void))]
+    [OutputType(typeof(XnatConnection))]
     public sealed class DisconnectXnatCommand : XnatCmdlet
     {
         /// <summary>The connection from Connect-Xnat.</summary>
@@ -23,9 +23,17 @@ namespace HandiImaging.Commands
         [ValidateNotNull]
         public XnatConnection Connection { get; set; } = null!;
 
+        /// <summary>Write the (now closed) connection, e.g. to check its request count.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
         protected override void ProcessRecord()
         {
-            if (!Connection.IsConnected) return;
+            if (!Connection.IsConnected)
+            {
+                if (PassThru) WriteObject(Connection);
+                return;
+            }
             Attach(Connection);
             try
             {
@@ -37,6 +45,7 @@ namespace HandiImaging.Commands
                 WriteWarning($"XNAT did not confirm the logout: {ex.Message}");
             }
             FlushLog();
+            if (PassThru) WriteObject(Connection);
         }
     }
 }

@@ -26,7 +26,8 @@ namespace HandiImaging.Commands
     /// checked, and a study not found there is NotConfirmed.</para>
     /// <para>Input binds by property name (PacsStudy from Find-PacsStudy or Select-RelevantStudy, failure-ledger
     /// rows from Get-IngestFailure, Import-Csv rows). The output is one XnatImportRequest per study, for
-    /// Wait-XnatImport. -WhatIf sends no import request.</para>
+    /// Wait-XnatImport. -WhatIf sends no import request (the read-only checks still run, so it says how many
+    /// studies each request would queue).</para>
     /// </remarks>
     /// <example>
     /// <code>$studies | Select-RelevantStudy -Rules $rules -Decision Include | Request-XnatImport -Connection $xnat -Project RT-HaND -PacsId 1 -IdMapPath ./HospitalID-NHSNumber.csv</code>
