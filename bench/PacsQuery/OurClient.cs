@@ -65,8 +65,8 @@ public static class OurClient
             _onOpen = onOpen;
         }
 
-        public Task<QueryCompleteness> QueryAsync(StudyQuery query, Action<PacsStudy> onStudy, CancellationToken cancellationToken) =>
-            For(query.PatientId!).QueryAsync(query, onStudy, cancellationToken);
+        public Task<QueryCompleteness> QueryAsync(StudyQuery query, Action<PacsStudy> onStudy, Action<string> onWarning, CancellationToken cancellationToken) =>
+            For(query.PatientId!).QueryAsync(query, onStudy, onWarning, cancellationToken);
 
         public Task<IReadOnlyList<string>> QueryModalitiesAsync(string studyInstanceUid, CancellationToken cancellationToken) =>
             throw new NotSupportedException("the benchmark does not resolve modalities");
@@ -98,6 +98,7 @@ public static class OurClient
 
         public void OnStudy(StudyQuery query, PacsStudy study) => Interlocked.Increment(ref _studies);
         public void OnWarning(StudyQuery query, string message) => Interlocked.Increment(ref _warnings);
+        public void OnNotice(StudyQuery query, string message) { }
         public void OnCompleted(StudyQuery query, int studyCount) => PerPatient[query.PatientId!] = studyCount;
         public void OnFailed(StudyQuery query, Exception exception) => Failures.Enqueue($"{query}: {exception.GetType().Name}: {exception.Message}");
     }

@@ -14,6 +14,14 @@ public sealed class DicomProtocolException : DicomException
 {
     public DicomProtocolException(string message) : base(message) { }
     public DicomProtocolException(string message, Exception? inner) : base(message, inner) { }
+
+    internal DicomProtocolException(string message, byte abortReason) : base(message)
+    {
+        AbortReason = abortReason;
+    }
+
+    /// <summary>The A-ABORT reason (PS3.8 Table 9-26) we send for it: 6 (invalid PDU parameter value) unless said otherwise.</summary>
+    internal byte AbortReason { get; } = Pdu.AbortReasons.InvalidParameterValue;
 }
 
 /// <summary>No TCP connection could be made, or the peer closed it unexpectedly.</summary>

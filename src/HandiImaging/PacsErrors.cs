@@ -19,6 +19,8 @@ namespace HandiImaging
                 DicomServiceNotAcceptedException _ => ("PacsServiceNotAccepted", ErrorCategory.NotImplemented),
                 DicomProtocolException _ => ("PacsProtocolError", ErrorCategory.ProtocolError),
                 PacsQueryFailedException _ => ("PacsQueryFailed", ErrorCategory.InvalidResult),
+                StudyQueryKeyException _ => ("PacsQueryKeyNotMatchable", ErrorCategory.InvalidArgument),
+                QueryBudgetExceededException _ => ("PacsQueryBudgetExceeded", ErrorCategory.LimitsExceeded),
                 OperationCanceledException _ => ("PacsOperationStopped", ErrorCategory.OperationStopped),
                 _ => ("PacsOperationFailed", ErrorCategory.NotSpecified),
             };
@@ -26,9 +28,5 @@ namespace HandiImaging
             if (context != null) record.ErrorDetails = new ErrorDetails($"{context}: {exception.Message}");
             return record;
         }
-
-        /// <summary>Errors that mean no query can work with these settings (wrong host, port or AE titles).</summary>
-        public static bool IsSettingsProblem(Exception exception) =>
-            exception is DicomAssociationRejectedException || exception is DicomConnectionException || exception is DicomAssociationAbortedException;
     }
 }

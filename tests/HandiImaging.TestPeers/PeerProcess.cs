@@ -92,7 +92,46 @@ public sealed class PeerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Direct children of a process, from /proc (field 4 of /proc/PID/stat is the parent PID).</summary>
+    /// <summary>The inode of the loopback TCP socket from <paramref name="localPort"/> to <paramref name="remotePort"/>, from /proc/net/tcp.</summary>
+    public static long? SocketInode(int localPort, int remotePort)
+    {
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            if (!File.Exists(table))
+            {
+                continue;
+            }
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length > 9 && PortOf(fields[1]) == localPort && PortOf(fields[2]) == remotePort)
+                {
+                    return long.Parse(fields[9], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        return null;
+
+        static int PortOf(string address) => int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> has the socket <paramref name="inode"/> open.</summary>
+    public static bool HoldsSocket(int pid, long inode)
+    {
+        try
+        {
+            var target = $"socket:[{inode}]";
+            return Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd")
+                .Any(fd => new FileInfo(fd).LinkTarget == target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Direct children of a process that have not exited, from /proc (field 4 of /proc/PID/stat is the parent PID; state Z is an exited, unreaped child).</summary>
     public static IReadOnlyList<int> ChildProcessIds(int parentPid)
     {
         var children = new List<int>();
@@ -107,7 +146,7 @@ public sealed class PeerProcess : IAsyncDisposable
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
                 // The command name (field 2) is parenthesised and may hold spaces; fields after it are plain.
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) == parentPid)
+                if (int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) == parentPid && fields[0] != "Z")
                 {
                     children.Add(pid);
                 }

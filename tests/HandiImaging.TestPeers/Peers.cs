@@ -163,6 +163,20 @@ public sealed class DcmqrscpPeer : IAsyncDisposable
     /// <summary>PIDs of the forked children, each serving one association (to kill a peer mid-query).</summary>
     public IReadOnlyList<int> AssociationProcessIds() => PeerProcess.ChildProcessIds(Process.Pid);
 
+    /// <summary>
+    /// The forked child serving the connection whose client end is <paramref name="clientPort"/>: the one holding
+    /// the socket that /proc/net/tcp lists from our port to it. Other associations' children, even ones still
+    /// exiting, never match.
+    /// </summary>
+    public int AssociationProcessId(int clientPort)
+    {
+        var inode = PeerProcess.SocketInode(Port, clientPort)
+            ?? throw new InvalidOperationException($"No TCP connection from 127.0.0.1:{clientPort} to port {Port} is listed in /proc/net/tcp.");
+        return AssociationProcessIds().FirstOrDefault(pid => PeerProcess.HoldsSocket(pid, inode)) is var pid and > 0
+            ? pid
+            : throw new InvalidOperationException($"No dcmqrscp child holds the connection from port {clientPort}.");
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var child in AssociationProcessIds())

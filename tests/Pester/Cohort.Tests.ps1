@@ -43,10 +43,10 @@ Describe 'Import-Cohort' {
         $bad[1].Exception.Message | Should -Match "line 6, field 'Status': status 'Exisitng'"
     }
 
-    It 'warns once about NHS numbers that fail the check digit' {
+    It 'warns about each NHS number that fails the check digit, naming its line and hospital ID' {
         $null = Import-Cohort -Path TestDrive:/cohort.csv -WarningVariable warned -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
         $warned | Should -HaveCount 1
-        "$warned" | Should -Match '1 NHS numbers fail the check digit'
+        "$warned" | Should -Match "cohort\.csv, line 4, field 'NhsNumber': NHS number 9434765918 of hospital ID H3 check digit is 8, expected 9"
     }
 
     It 'leaves deceased patients out and counts them in the verbose stream' {

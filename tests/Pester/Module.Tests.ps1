@@ -85,6 +85,13 @@ Describe 'The dependency resolver' {
         $expected = Join-Path (Split-Path $manifestPath) 'module/bin/dependencies/CsvHelper.dll'
         $assembly.Location | Should -Be (Resolve-Path $expected).ProviderPath
     }
+    It 'lays out the code-pages encodings and decodes a DICOM character set with them inside PowerShell' {
+        Join-Path (Split-Path $manifestPath) 'module/bin/dependencies/System.Text.Encoding.CodePages.dll' | Should -Exist
+        # (0008,0005) CS "ISO_IR 144" and (0010,0010) PN "ЛЮК" in ISO 8859-5, Implicit VR LE.
+        [byte[]] $bytes = 0x08, 0, 0x05, 0, 10, 0, 0, 0 + [Text.Encoding]::ASCII.GetBytes('ISO_IR 144') + 0x10, 0, 0x10, 0, 4, 0, 0, 0, 0xBB, 0xCE, 0xBA, 0x20
+        $dataset = [HandiImaging.Dicom.DicomDatasetCodec]::Decode($bytes, [HandiImaging.Dicom.DicomTransferSyntax]::ImplicitVRLittleEndian, $null)
+        $dataset.GetString([HandiImaging.Dicom.DicomTags]::PatientName) | Should -BeExactly 'ЛЮК'
+    }
     It 'refuses a newer version than the module ships' {
         { [System.Reflection.Assembly]::Load('CsvHelper, Version=99.0.0.0, Culture=neutral, PublicKeyToken=8c4959082be5c823') } | Should -Throw
     }

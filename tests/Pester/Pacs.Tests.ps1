@@ -128,6 +128,20 @@ Describe 'Find-PacsStudy' {
         Find-PacsStudy -Connection $connection -StudyDate '2024-01-01' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidStudyDateRange,*'
     }
+    It 'refuses a patient ID DICOM cannot match literally, naming it, and queries the others' {
+        $found = 'H1*', 'H100' | Find-PacsStudy -Connection $connection -ErrorVariable err -ErrorAction SilentlyContinue
+        @($found).Count | Should -Be 3
+        @($found.PatientId | Sort-Object -Unique) | Should -Be @('H100')
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PacsQueryKeyNotMatchable,*'
+        $err[0].TargetObject | Should -Be 'H1*'
+    }
+    It 'stops a patient that would cost more than -MaxQueriesPerPatient C-FINDs' {
+        $capped = New-PacsConnection 127.0.0.1 $pacs.Port -CalledAeTitle QRSCP -CallingAeTitle HANDI -MaxResultsPerQuery 1 -TimeoutSeconds 10
+        $null = Find-PacsStudy -Connection $capped -PatientId H100 -MaxQueriesPerPatient 2 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'PacsQueryBudgetExceeded,*'
+        $err[0].TargetObject | Should -Be 'H100'
+    }
     It 'stops at once when the settings cannot work' {
         $wrong = @{ HostName = '127.0.0.1'; Port = $pacs.Port; CalledAeTitle = 'WRONG'; CallingAeTitle = 'HANDI' }
         { 'H100', 'H200', 'H300' | Find-PacsStudy -Connection $wrong -ErrorAction Stop } | Should -Throw -ErrorId 'PacsAssociationRejected,HandiImaging.Commands.FindPacsStudyCommand'

@@ -112,14 +112,14 @@ Describe 'Merge-XnatSummary' {
     }
 
     It 'warns about blank subjects with file and line and carries on' {
-        New-SessionFolder blank @{ CT = @('9434765919,2020-04-01,A1,1.2.3,7', ',2020-04-02,A2,1.2.4,1'); DX = @('9434765919,03/04/2020,D1,1.2.5,1') }
+        New-SessionFolder blank @{ CT = @('9434765919,2020-04-01,A1,1.2.3,7', ',2020-04-02,A2,1.2.4,1'); DX = @('9434765919,04/31/2020,D1,1.2.5,1') }
 
         $result = Merge-XnatSummary TestDrive:/blank TestDrive:/blank/reference_dates.csv -OutputPath TestDrive:/blank/s.csv -WarningVariable warnings -WarningAction SilentlyContinue
 
         @($warnings).Count | Should -Be 2
         $warnings[0].Message | Should -Be 'CT.csv, line 3: blank subject; row skipped'
         $warnings[1].Message | Should -Match '^DX\.csv, line 2: date is not yyyy-MM-dd'
-        $warnings.Message -join ' ' | Should -Not -Match 'A2|D1|03/04/2020'
+        $warnings.Message -join ' ' | Should -Not -Match 'A2|D1|04/31/2020'
         $result.WarningCount | Should -Be 2
         $result.BlankSubjectsSkipped | Should -Be 1
         (Import-Csv -LiteralPath TestDrive:/blank/s.csv).Subject | Should -Be '9434765919'

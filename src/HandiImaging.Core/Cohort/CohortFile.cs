@@ -15,68 +15,81 @@ namespace HandiImaging.Core.Cohort
         public List<CohortPatient> Patients { get; } = new List<CohortPatient>();
         /// <summary>Bad rows, each naming file, line and field; the rest of the file is still read.</summary>
         public List<InputFormatException> Errors { get; } = new List<InputFormatException>();
+        /// <summary>
+        /// Rows read but worth a look, each naming file, line and field: an NHS number failing the check (used as
+        /// written, flagged), or one NHS number on two hospital IDs (both rows named).
+        /// </summary>
+        public List<InputFormatException> Warnings { get; } = new List<InputFormatException>();
         /// <summary>Cohort patients left out because the deceased extract lists them.</summary>
         public int DeceasedCount { get; set; }
         /// <summary>Patients whose NHS number fails the check digit (still queried; subject label flagged).</summary>
         public int InvalidNhsNumberCount { get; set; }
+        /// <summary>How the file was decoded (for Verbose).</summary>
+        public string Encoding { get; set; } = "";
     }
 
     /// <summary>
     /// The cohort file (<c>cohort.csv</c>): one row per patient, columns <c>HospitalId, NhsNumber, Status,
     /// LastQueried, ReferenceDate</c> plus any others (e.g. <c>Note</c>), which are kept verbatim on update.
-    /// Headers match without case or spaces. Dates are <c>yyyy-MM-dd</c>; <c>dd/MM/yyyy</c> is also read because
-    /// Excel in a UK locale re-saves dates that way. Nothing is ever read month-first.
+    /// Headers match without case or spaces. Dates follow the one date rule (<see cref="DateValue.TryParseUser"/>:
+    /// yyyy-MM-dd, yyyyMMdd or dd/MM/yyyy); nothing is ever read month-first. NHS numbers follow the one
+    /// NHS-number rule (<see cref="NhsNumber.Normalize"/>: spaces and dashes removed).
     /// </summary>
     public static class CohortFile
     {
         public const int DefaultOverlapDays = 14;
 
-        /// <summary>The date formats a cohort file may use, in the order tried.</summary>
-        public static readonly string[] DateFormats = { DateValue.Iso, DateValue.Uk };
+        internal static readonly CsvColumn HospitalIdColumn = new CsvColumn("HospitalId", true, "PatientId", "MRN", "HospitalNumber");
+        internal static readonly CsvColumn NhsNumberColumn = new CsvColumn("NhsNumber", false, "NhsNo");
+        internal static readonly CsvColumn StatusColumn = new CsvColumn("Status", true);
+        internal static readonly CsvColumn LastQueriedColumn = new CsvColumn("LastQueried", true);
+        internal static readonly CsvColumn ReferenceDateColumn = new CsvColumn("ReferenceDate", false);
+        internal static readonly CsvColumn NoteColumn = new CsvColumn("Note", false, "Notes");
 
-        internal static readonly string[] HospitalIdNames = { "HospitalId", "PatientId", "MRN", "HospitalNumber" };
-        internal static readonly string[] NhsNumberNames = { "NhsNumber", "NhsNo" };
-        internal static readonly string[] StatusNames = { "Status" };
-        internal static readonly string[] LastQueriedNames = { "LastQueried" };
-        internal static readonly string[] ReferenceDateNames = { "ReferenceDate" };
-        internal static readonly string[] NoteNames = { "Note", "Notes" };
+        /// <summary>The cohort file's header.</summary>
+        public static readonly CsvSchema Schema = new CsvSchema("cohort file",
+            HospitalIdColumn, NhsNumberColumn, StatusColumn, LastQueriedColumn, ReferenceDateColumn, NoteColumn);
 
         /// <summary>
         /// Reads the cohort; leaves out patients in <paramref name="deceased"/>; computes each Existing patient's
         /// window as LastQueried − <paramref name="overlapDays"/>. Throws <see cref="InputFormatException"/> only
-        /// when the file as a whole is unusable (unreadable, missing a required column).
+        /// when the file as a whole is unusable (unreadable, a quote that never closes, a bad header). A
+        /// LastQueried later than <paramref name="today"/> (default: the clock's) is a bad row.
         /// </summary>
-        public static CohortReadResult Read(string path, int overlapDays = DefaultOverlapDays, DeceasedList? deceased = null)
+        public static CohortReadResult Read(string path, int overlapDays = DefaultOverlapDays, DeceasedList? deceased = null, DateTime? today = null)
         {
             if (overlapDays < 0) throw new ArgumentOutOfRangeException(nameof(overlapDays), "The overlap cannot be negative.");
+            var now = (today ?? DateTime.Today).Date;
             var table = CsvTable.Read(path);
-            var idCol = table.Require("HospitalId", HospitalIdNames);
-            var statusCol = table.Require("Status", StatusNames);
-            var lastCol = table.Require("LastQueried", LastQueriedNames);
-            var nhsCol = table.Find(NhsNumberNames);
-            var refCol = table.Find(ReferenceDateNames);
-            var noteCol = table.Find(NoteNames);
+            var header = table.Bind(Schema);
+            var idCol = header[HospitalIdColumn];
+            var statusCol = header[StatusColumn];
+            var lastCol = header[LastQueriedColumn];
+            var nhsCol = header[NhsNumberColumn];
+            var refCol = header[ReferenceDateColumn];
+            var noteCol = header[NoteColumn];
 
-            var result = new CohortReadResult();
+            var result = new CohortReadResult { Encoding = table.Encoding.Name };
             var seen = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+            var pairing = new NhsNumberPairing();
             foreach (var row in table.Rows)
             {
                 if (row.IsBlank) continue;
                 var hospitalId = row.Get(idCol).Trim();
                 if (hospitalId.Length == 0)
                 {
-                    result.Errors.Add(new InputFormatException(path, row.Line, table.Header[idCol], "the hospital ID is empty"));
+                    result.Errors.Add(new InputFormatException(path, row.Line, table.Header[idCol], "the hospital ID is empty") { Code = "MissingValue" });
                     continue;
                 }
                 if (seen.TryGetValue(hospitalId, out var firstLine))
                 {
                     result.Errors.Add(new InputFormatException(path, row.Line, table.Header[idCol],
-                        $"hospital ID {hospitalId} is already on line {firstLine.ToString(CultureInfo.InvariantCulture)}; each patient may appear once"));
+                        $"hospital ID {hospitalId} is already on line {firstLine.ToString(CultureInfo.InvariantCulture)}; each patient may appear once") { Code = "DuplicateHospitalId" });
                     continue;
                 }
                 seen[hospitalId] = row.Line;
                 // Deceased patients are not queried, so the rest of their row does not matter.
-                var nhs = nhsCol >= 0 ? row.Get(nhsCol).Trim() : "";
+                var nhs = nhsCol >= 0 ? NhsNumber.Normalize(row.Get(nhsCol).Trim()) : "";
                 if (deceased != null && deceased.Contains(hospitalId, nhs))
                 {
                     result.DeceasedCount++;
@@ -86,7 +99,7 @@ namespace HandiImaging.Core.Cohort
                 if (!TryParseStatus(row.Get(statusCol), out var status))
                 {
                     result.Errors.Add(new InputFormatException(path, row.Line, table.Header[statusCol],
-                        $"status '{row.Get(statusCol).Trim()}' is neither New nor Existing"));
+                        $"status '{row.Get(statusCol).Trim()}' is neither New nor Existing") { Code = "InvalidStatus" });
                     continue;
                 }
                 if (!TryParseOptionalDate(row.Get(lastCol), out var lastQueried))
@@ -94,10 +107,16 @@ namespace HandiImaging.Core.Cohort
                     result.Errors.Add(BadDate(path, row.Line, table.Header[lastCol], row.Get(lastCol)));
                     continue;
                 }
+                if (lastQueried is { } last && DateValue.PastDateProblem(last, now) is { } lastProblem)
+                {
+                    result.Errors.Add(new InputFormatException(path, row.Line, table.Header[lastCol],
+                        $"LastQueried {lastProblem}; it must be the date PACS was last queried for the patient") { Code = "DateOutOfRange" });
+                    continue;
+                }
                 if (status == CohortStatus.Existing && lastQueried is null)
                 {
                     result.Errors.Add(new InputFormatException(path, row.Line, table.Header[lastCol],
-                        "an Existing patient needs the date PACS was last queried (or Status New to query with no date limit)"));
+                        "an Existing patient needs the date PACS was last queried (or Status New to query with no date limit)") { Code = "MissingValue" });
                     continue;
                 }
                 DateTime? referenceDate = null;
@@ -106,9 +125,22 @@ namespace HandiImaging.Core.Cohort
                     result.Errors.Add(BadDate(path, row.Line, table.Header[refCol], row.Get(refCol)));
                     continue;
                 }
+                if (referenceDate is { } reference && DateValue.RangeProblem(reference) is { } referenceProblem)
+                {
+                    result.Errors.Add(new InputFormatException(path, row.Line, table.Header[refCol], "ReferenceDate " + referenceProblem) { Code = "DateOutOfRange" });
+                    continue;
+                }
 
-                var valid = nhs.Length > 0 && NhsNumber.IsValid(nhs);
-                if (nhs.Length > 0 && !valid) result.InvalidNhsNumberCount++;
+                var check = NhsNumber.Check(nhs);
+                var valid = nhs.Length > 0 && check.IsValid;
+                if (nhs.Length > 0 && !valid)
+                {
+                    result.InvalidNhsNumberCount++;
+                    result.Warnings.Add(new InputFormatException(path, row.Line, table.Header[nhsCol],
+                        $"NHS number {nhs} of hospital ID {hospitalId} {check.Reason}; it is used as written (NhsNumberValid is False)") { Code = "InvalidNhsNumber" });
+                }
+                if (pairing.Add(hospitalId, nhs, row.Line) is { } pairProblem)
+                    result.Warnings.Add(new InputFormatException(path, row.Line, table.Header[nhsCol], pairProblem) { Code = "DuplicateNhsNumber" });
                 result.Patients.Add(new CohortPatient
                 {
                     PatientId = hospitalId,
@@ -140,13 +172,13 @@ namespace HandiImaging.Core.Cohort
         {
             date = null;
             if (string.IsNullOrWhiteSpace(text)) return true;
-            if (!DateValue.TryParseAny(text, DateFormats, out var parsed)) return false;
+            if (!DateValue.TryParseUser(text, out var parsed)) return false;
             date = parsed;
             return true;
         }
 
         private static InputFormatException BadDate(string path, long line, string field, string text) =>
-            new InputFormatException(path, line, field, $"'{text.Trim()}' is not a date in the form yyyy-MM-dd (or dd/MM/yyyy)");
+            new InputFormatException(path, line, field, DateValue.Problem(text, "the value")) { Code = "InvalidDate" };
 
         /// <summary>
         /// Marks the patients whose query succeeded: New becomes Existing and LastQueried becomes
@@ -157,14 +189,28 @@ namespace HandiImaging.Core.Cohort
         public static CohortUpdatePlan Update(string path, IEnumerable<string> queriedHospitalIds, DateTime asOf,
             Func<CohortUpdatePlan, bool>? confirm = null, TimeSpan? lockTimeout = null, CancellationToken cancellationToken = default)
         {
-            using var fileLock = FileLock.Acquire(path, lockTimeout, cancellationToken);
+            if (DateValue.PastDateProblem(asOf, DateTime.Today) is { } asOfProblem)
+                throw new ArgumentOutOfRangeException(nameof(asOf), asOf, $"The as-of date {asOfProblem}; it becomes every patient's LastQueried.");
+            var ids = queriedHospitalIds.ToList();
+            // Planned first without the lock, so a declined run (-WhatIf) creates nothing, not even the lock file;
+            // then again under the lock, in case another run changed the file meanwhile.
+            var preview = Update(path, ids, asOf, _ => false, locked: false, lockTimeout, cancellationToken);
+            if (preview.Changes.Count == 0 || (confirm != null && !confirm(preview))) return preview;
+            return Update(path, ids, asOf, null, locked: true, lockTimeout, cancellationToken);
+        }
+
+        private static CohortUpdatePlan Update(string path, IEnumerable<string> queriedHospitalIds, DateTime asOf,
+            Func<CohortUpdatePlan, bool>? confirm, bool locked, TimeSpan? lockTimeout, CancellationToken cancellationToken)
+        {
+            using var fileLock = locked ? FileLock.Acquire(path, lockTimeout, cancellationToken) : null;
             var table = CsvTable.Read(path);
-            var idCol = table.Require("HospitalId", HospitalIdNames);
-            var statusCol = table.Require("Status", StatusNames);
-            var lastCol = table.Require("LastQueried", LastQueriedNames);
+            var header = table.Bind(Schema);
+            var idCol = header[HospitalIdColumn];
+            var statusCol = header[StatusColumn];
+            var lastCol = header[LastQueriedColumn];
 
             var wanted = new HashSet<string>(queriedHospitalIds.Select(id => id.Trim()).Where(id => id.Length > 0), StringComparer.OrdinalIgnoreCase);
-            var plan = new CohortUpdatePlan(path, asOf.Date);
+            var plan = new CohortUpdatePlan(path, asOf.Date) { Encoding = table.Encoding.Name };
             var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             var output = new StringBuilder();
             var newLine = table.NewLine;
@@ -196,13 +242,9 @@ namespace HandiImaging.Core.Cohort
             plan.NotInCohort.AddRange(wanted.Where(id => !found.Contains(id)).OrderBy(id => id, StringComparer.Ordinal));
 
             if (plan.Changes.Count == 0 || (confirm != null && !confirm(plan))) return plan;
-            var bom = table.HadBom;
-            AtomicFile.Write(path, stream =>
-            {
-                if (bom) stream.Write(new byte[] { 0xEF, 0xBB, 0xBF }, 0, 3);
-                var bytes = AtomicFile.Utf8NoBom.GetBytes(output.ToString());
-                stream.Write(bytes, 0, bytes.Length);
-            });
+            // Written back in the file's own encoding (and BOM), so every row not changed keeps its bytes.
+            var bytes = table.Encoding.Encode(output.ToString(), path);
+            AtomicFile.Write(path, stream => stream.Write(bytes, 0, bytes.Length));
             plan.Written = true;
             return plan;
         }
@@ -231,6 +273,8 @@ namespace HandiImaging.Core.Cohort
         /// <summary>Hospital IDs reported as queried that the cohort file does not list.</summary>
         public List<string> NotInCohort { get; } = new List<string>();
         public bool Written { get; set; }
+        /// <summary>How the file was decoded, and so how it is written back (for Verbose).</summary>
+        public string Encoding { get; init; } = "";
         public int PromotedCount => Changes.Count(c => c.Promoted);
         public int AdvancedCount => Changes.Count(c => !c.Promoted);
     }

@@ -21,7 +21,7 @@ namespace HandiImaging.Core.Cohort
         /// <summary>The hospital ID (MRN): DICOM PatientID, the key PACS is queried by.</summary>
         public string PatientId { get; init; } = "";
 
-        /// <summary>The NHS number as written in the cohort file (trimmed); empty when the patient has none.</summary>
+        /// <summary>The NHS number from the cohort file with spaces and dashes removed (<see cref="Cohort.NhsNumber.Normalize"/>); empty when the patient has none.</summary>
         public string NhsNumber { get; init; } = "";
 
         /// <summary>The XNAT subject label: the NHS number, or <c>NN_&lt;HospitalId&gt;</c> when there is none.</summary>
@@ -52,6 +52,6 @@ namespace HandiImaging.Core.Cohort
 
         /// <summary>The subject label used when a patient has no NHS number.</summary>
         public static string SubjectFor(string hospitalId, string? nhsNumber) =>
-            string.IsNullOrWhiteSpace(nhsNumber) ? "NN_" + hospitalId : nhsNumber!.Trim();
+            Cohort.NhsNumber.Normalize(nhsNumber) is { Length: > 0 } number ? number : "NN_" + hospitalId.Trim();
     }
 }

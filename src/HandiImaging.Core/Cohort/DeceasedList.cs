@@ -9,15 +9,23 @@ namespace HandiImaging.Core.Cohort
     /// The data warehouse (EDW) extract of known deceased patients. A CSV with a header row holding a hospital ID
     /// column (<c>HospitalId</c>, <c>Hospital ID</c>, <c>Hospital Number</c>, <c>MRN</c> or <c>PatientId</c>), an
     /// NHS number column (<c>NhsNumber</c>, <c>NHS Number</c>, <c>NHS No</c>), or both; and optionally
-    /// <c>DateOfDeath</c> (<c>Date of Death</c>, <c>DOD</c>) as <c>dd/MM/yyyy</c> (EDW's format; a time after it
-    /// and <c>yyyy-MM-dd</c> are also read). Other columns are ignored. A patient matches by hospital ID
-    /// (case-insensitive) or by NHS number (spaces ignored). A row whose date of death is after the as-of date is
-    /// not counted (the patient was alive then); a row without a date, or with an unreadable one, is.
+    /// <c>DateOfDeath</c> (<c>Date of Death</c>, <c>DOD</c>) by the one date rule (dd/MM/yyyy as EDW writes it,
+    /// a time after it, yyyy-MM-dd, yyyyMMdd). Other columns are ignored. A patient matches by hospital ID
+    /// (case-insensitive) or by NHS number (normalised: spaces and dashes ignored). A row whose date of death is
+    /// after the as-of date is not counted (the patient was alive then); a row without a date, or with an
+    /// unreadable one (reported), is.
     /// </summary>
     public sealed class DeceasedList
     {
-        public static readonly string[] DateFormats = { DateValue.Uk, DateValue.Uk + " HH:mm", DateValue.Uk + " HH:mm:ss", DateValue.Iso };
-        internal static readonly string[] DateOfDeathNames = { "DateOfDeath", "DOD", "DeathDate" };
+        internal static readonly CsvColumn HospitalIdColumn = new CsvColumn("HospitalId", false, "PatientId", "MRN", "HospitalNumber");
+        internal static readonly CsvColumn NhsNumberColumn = new CsvColumn("NhsNumber", false, "NhsNo");
+        internal static readonly CsvColumn DateOfDeathColumn = new CsvColumn("DateOfDeath", false, "DOD", "DeathDate");
+
+        /// <summary>The extract's header: a hospital ID or an NHS number column (or both), optionally the date of death.</summary>
+        public static readonly CsvSchema Schema = new CsvSchema("deceased extract", HospitalIdColumn, NhsNumberColumn, DateOfDeathColumn)
+        {
+            AnyOf = new[] { new[] { HospitalIdColumn, NhsNumberColumn } },
+        };
 
         private readonly HashSet<string> _hospitalIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly HashSet<string> _nhsNumbers = new HashSet<string>(StringComparer.Ordinal);
@@ -25,27 +33,27 @@ namespace HandiImaging.Core.Cohort
         public int Count { get; private set; }
         /// <summary>Rows whose date of death could not be read; those patients are still treated as deceased.</summary>
         public List<InputFormatException> Errors { get; } = new List<InputFormatException>();
+        /// <summary>How the file was decoded (for Verbose).</summary>
+        public string Encoding { get; private set; } = "";
 
         public static DeceasedList Read(string path, DateTime asOf)
         {
             var table = CsvTable.Read(path);
-            var idCol = table.Find(CohortFile.HospitalIdNames);
-            var nhsCol = table.Find(CohortFile.NhsNumberNames);
-            var dateCol = table.Find(DateOfDeathNames);
-            if (idCol < 0 && nhsCol < 0)
-                throw new InputFormatException(path, 1, "HospitalId",
-                    $"the header has neither a hospital ID nor an NHS number column (found: {string.Join(", ", table.Header)})");
-            var list = new DeceasedList();
+            var header = table.Bind(Schema);
+            var idCol = header[HospitalIdColumn];
+            var nhsCol = header[NhsNumberColumn];
+            var dateCol = header[DateOfDeathColumn];
+            var list = new DeceasedList { Encoding = table.Encoding.Name };
             foreach (var row in table.Rows)
             {
                 var id = idCol >= 0 ? row.Get(idCol).Trim() : "";
-                var nhs = nhsCol >= 0 ? Digits(row.Get(nhsCol)) : "";
+                var nhs = nhsCol >= 0 ? NhsNumber.Normalize(row.Get(nhsCol)) : "";
                 if (id.Length == 0 && nhs.Length == 0) continue;
                 if (dateCol >= 0 && !string.IsNullOrWhiteSpace(row.Get(dateCol)))
                 {
-                    if (!DateValue.TryParseAny(row.Get(dateCol), DateFormats, out var died))
+                    if (!DateValue.TryParseUser(row.Get(dateCol), out var died))
                         list.Errors.Add(new InputFormatException(path, row.Line, table.Header[dateCol],
-                            $"'{row.Get(dateCol).Trim()}' is not a date in the form dd/MM/yyyy; the patient is treated as deceased"));
+                            DateValue.Problem(row.Get(dateCol), "the date of death") + "; the patient is treated as deceased") { Code = "InvalidDate" });
                     else if (died.Date > asOf.Date)
                         continue;
                 }
@@ -58,7 +66,7 @@ namespace HandiImaging.Core.Cohort
         public void Add(string? hospitalId, string? nhsNumber)
         {
             var id = hospitalId?.Trim() ?? "";
-            var nhs = Digits(nhsNumber);
+            var nhs = NhsNumber.Normalize(nhsNumber);
             if (id.Length > 0) _hospitalIds.Add(id);
             if (nhs.Length > 0) _nhsNumbers.Add(nhs);
             Count++;
@@ -67,11 +75,8 @@ namespace HandiImaging.Core.Cohort
         public bool Contains(string hospitalId, string? nhsNumber)
         {
             if (_hospitalIds.Contains(hospitalId.Trim())) return true;
-            var nhs = Digits(nhsNumber);
+            var nhs = NhsNumber.Normalize(nhsNumber);
             return nhs.Length > 0 && _nhsNumbers.Contains(nhs);
         }
-
-        // EDW prints NHS numbers as "943 476 5919"; the cohort as "9434765919".
-        private static string Digits(string? text) => new string((text ?? "").Where(c => !char.IsWhiteSpace(c)).ToArray());
     }
 }

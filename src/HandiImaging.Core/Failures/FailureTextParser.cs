@@ -236,8 +236,10 @@ namespace HandiImaging.Core.Failures
                     HeaderLinesSkipped++;
                     return;
                 }
-                _out.Add(new FailureReadItem<RawFailureRecord>(new InputFormatException(_source, _lineNumber, null,
-                    "no failure record could be read from this line (expected JSON or \"key\":\"value\" pairs).")));
+                var plainRow = _text.IndexOf(':') < 0 && (_text.IndexOf(',') >= 0 || _text.IndexOf('\t') >= 0 || _text.IndexOf(';') >= 0);
+                _out.Add(new FailureReadItem<RawFailureRecord>(new InputFormatException(_source, _lineNumber, null, plainRow
+                    ? "this line looks like a plain CSV row: it has values but no keys, so which value is the accession number, date or UID cannot be known (expected JSON or \"key\":\"value\" pairs); nothing was read from it."
+                    : "no failure record could be read from this line (expected JSON or \"key\":\"value\" pairs).") { Code = plainRow ? "FailureRecordWithoutKeys" : "UnreadableFailureRecord" }));
             }
         }
 
@@ -256,7 +258,8 @@ namespace HandiImaging.Core.Failures
                 case Tok.OpenBracket:
                 case Tok.CloseBracket:
                 case Tok.Comma:
-                    _productive = true; // array punctuation between records
+                    // Array punctuation between records; it reads nothing, so a line of bare values separated by
+                    // commas (a plain CSV row, which has no keys) is still reported below.
                     break;
                 case Tok.String:
                     // Possibly the key of a bare pair; confirmed when the colon follows.

@@ -2,26 +2,40 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using CsvHelper;
-using CsvHelper.Configuration;
+using HandiImaging.Core.Cohort;
 using HandiImaging.Core.IO;
 
 namespace HandiImaging.Core.Failures
 {
     /// <summary>
     /// The <c>HospitalID-NHSNumber.csv</c> map (columns HospitalID, NHSNumber; the NHS number may be blank).
-    /// Hospital IDs match case-insensitively after trimming; NHS numbers are text (leading zeros kept) with
-    /// surrounding and inner spaces removed ("943 476 5919" is written that way by people, not by XNAT).
+    /// Read like every CSV (<see cref="CsvTable"/>: encoding detected, strict quotes, header checked). Hospital IDs
+    /// match case-insensitively after trimming; NHS numbers follow the one NHS-number rule (text, leading zeros
+    /// kept, spaces and dashes removed). Invalid numbers and bad pairings (one hospital ID with two numbers, one
+    /// number on two hospital IDs) are <see cref="Warnings"/> naming both rows; the first row listed is used.
     /// </summary>
     public sealed class HospitalIdMap
     {
+        internal static readonly CsvColumn HospitalIdColumn = new CsvColumn("HospitalID", true);
+        internal static readonly CsvColumn NhsNumberColumn = new CsvColumn("NHSNumber", true);
+
+        /// <summary>The map's header.</summary>
+        public static readonly CsvSchema Schema = new CsvSchema("HospitalID-NHSNumber map", HospitalIdColumn, NhsNumberColumn);
+
         private readonly Dictionary<string, string> _map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         private readonly List<string> _conflicts = new List<string>();
+        private readonly List<InputFormatException> _warnings = new List<InputFormatException>();
 
         public int Count => _map.Count;
 
         /// <summary>Hospital IDs listed more than once with different non-blank NHS numbers (the first one is used).</summary>
         public IReadOnlyList<string> Conflicts => _conflicts;
+
+        /// <summary>Rows worth a look, each naming file, line and field (and the other row of a bad pairing).</summary>
+        public IReadOnlyList<InputFormatException> Warnings => _warnings;
+
+        /// <summary>How the file was decoded (for Verbose).</summary>
+        public string Encoding { get; private set; } = "";
 
         /// <summary>
         /// Looks up <paramref name="hospitalId"/>; <paramref name="nhsNumber"/> is "" when the map lists the
@@ -38,39 +52,29 @@ namespace HandiImaging.Core.Failures
             return false;
         }
 
-        public static HospitalIdMap Load(string path)
-        {
-            using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
-            return Read(reader, path);
-        }
+        public static HospitalIdMap Load(string path) => From(CsvTable.Read(path));
 
-        /// <summary>Reads the map; a missing column or malformed row is an <see cref="InputFormatException"/>.</summary>
-        public static HospitalIdMap Read(TextReader reader, string source)
+        /// <summary>Reads the map; a bad header, quote or row shape is an <see cref="InputFormatException"/>.</summary>
+        public static HospitalIdMap Read(TextReader reader, string source) => From(CsvTable.Read(reader, source));
+
+        private static HospitalIdMap From(CsvTable table)
         {
-            var config = new CsvConfiguration(CultureInfo.InvariantCulture)
-            {
-                HasHeaderRecord = true,
-                Mode = CsvMode.RFC4180,
-                BadDataFound = args => throw new InputFormatException(source, args.Context.Parser?.RawRow, null,
-                    "a quote in this row is not where CSV allows it."),
-                MissingFieldFound = null,
-                DetectColumnCountChanges = false,
-            };
-            var map = new HospitalIdMap();
-            using var csv = new CsvReader(reader, config);
-            if (!csv.Read() || !csv.ReadHeader())
-                throw new InputFormatException(source, 1, null, "the ID map is empty; expected a header row HospitalID,NHSNumber.");
-            var header = csv.HeaderRecord ?? new string[0];
-            var hospitalColumn = FindColumn(header, "hospitalid");
-            var nhsColumn = FindColumn(header, "nhsnumber");
-            if (hospitalColumn < 0) throw new InputFormatException(source, 1, "HospitalID", "the ID map has no HospitalID column.");
-            if (nhsColumn < 0) throw new InputFormatException(source, 1, "NHSNumber", "the ID map has no NHSNumber column.");
+            var header = table.Bind(Schema);
+            var hospitalColumn = header[HospitalIdColumn];
+            var nhsColumn = header[NhsNumberColumn];
+            var map = new HospitalIdMap { Encoding = table.Encoding.Name };
             var seenConflict = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            while (csv.Read())
+            var pairing = new NhsNumberPairing();
+            foreach (var row in table.Rows)
             {
-                var hospital = (csv.Parser.Count > hospitalColumn ? csv.Parser[hospitalColumn] : "").Trim();
+                var hospital = row.Get(hospitalColumn).Trim();
                 if (hospital.Length == 0) continue;
-                var nhs = RemoveSpaces(csv.Parser.Count > nhsColumn ? csv.Parser[nhsColumn] : "");
+                var nhs = NhsNumber.Normalize(row.Get(nhsColumn));
+                if (nhs.Length > 0 && NhsNumber.Check(nhs) is { IsValid: false } check)
+                    map._warnings.Add(new InputFormatException(table.Path, row.Line, table.Header[nhsColumn],
+                        $"NHS number {nhs} of hospital ID {hospital} {check.Reason}; it is used as written") { Code = "InvalidNhsNumber" });
+                if (pairing.Add(hospital, nhs, row.Line) is { } problem)
+                    map._warnings.Add(new InputFormatException(table.Path, row.Line, table.Header[nhsColumn], problem + "; the first row listed is used") { Code = "DuplicateNhsNumber" });
                 if (map._map.TryGetValue(hospital, out var existing))
                 {
                     if (existing.Length == 0) map._map[hospital] = nhs;
@@ -90,28 +94,9 @@ namespace HandiImaging.Core.Failures
             foreach (var pair in pairs)
             {
                 var hospital = pair.Key.Trim();
-                if (hospital.Length > 0 && !map._map.ContainsKey(hospital)) map._map.Add(hospital, RemoveSpaces(pair.Value));
+                if (hospital.Length > 0 && !map._map.ContainsKey(hospital)) map._map.Add(hospital, NhsNumber.Normalize(pair.Value));
             }
             return map;
-        }
-
-        private static int FindColumn(string[] header, string normalized)
-        {
-            for (var i = 0; i < header.Length; i++)
-            {
-                var h = header[i].Replace(" ", "").Replace("_", "").Trim().ToLowerInvariant();
-                if (h == normalized) return i;
-            }
-            return -1;
-        }
-
-        private static string RemoveSpaces(string? value)
-        {
-            if (string.IsNullOrEmpty(value)) return "";
-            var chars = new char[value!.Length];
-            var n = 0;
-            foreach (var c in value) if (!char.IsWhiteSpace(c)) chars[n++] = c;
-            return new string(chars, 0, n);
         }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Threading;
 using CsvHelper;
@@ -123,8 +124,11 @@ namespace HandiImaging.Core.Failures
         public List<IngestFailureLedgerEntry> Read()
         {
             if (!File.Exists(Path)) throw new FileNotFoundException($"The failure ledger {Path} does not exist.", Path);
-            return ReadFile(Path);
+            return ReadFile(Path, out _);
         }
+
+        /// <summary>The encoding of the ledger as last read, so a rewrite keeps it (null: a new ledger, UTF-8).</summary>
+        private DecodedText? _encoding;
 
         /// <summary>Checks <paramref name="failure"/> can be a ledger row; null when it can, else the reason.</summary>
         public static string? Problem(IngestFailure failure)
@@ -165,9 +169,8 @@ namespace HandiImaging.Core.Failures
             FileLock? held = null;
             try
             {
-                // The lock file lives beside the ledger; a folder that does not exist yet is only created once the
-                // change is confirmed, so a declined (-WhatIf) run leaves no trace.
-                if (write && Directory.Exists(System.IO.Path.GetDirectoryName(Path))) held = Lock(cancellationToken);
+                // Planned without the lock first: the lock file and a missing folder are only created once the
+                // change is confirmed, so a declined (-WhatIf) run leaves no trace. Planned again under the lock.
                 var (rows, change, exists) = Compute(apply, mustExist);
                 var needsWrite = write && (change.Added + change.Updated + change.Resolved > 0 || !exists);
                 if (!needsWrite)
@@ -180,14 +183,11 @@ namespace HandiImaging.Core.Failures
                     change.Planned = true;
                     return change;
                 }
-                if (held == null)
-                {
-                    Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-                    held = Lock(cancellationToken);
-                    (rows, change, _) = Compute(apply, mustExist); // another run may have created the ledger meanwhile
-                }
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+                held = Lock(cancellationToken);
+                (rows, change, _) = Compute(apply, mustExist); // another run may have changed the ledger meanwhile
                 cancellationToken.ThrowIfCancellationRequested();
-                AtomicFile.WriteText(Path, writer => WriteRows(writer, rows));
+                WriteLedger(rows);
                 return change;
             }
             finally
@@ -204,7 +204,8 @@ namespace HandiImaging.Core.Failures
         {
             var exists = File.Exists(Path);
             if (!exists && mustExist) throw new FileNotFoundException($"The failure ledger {Path} does not exist.", Path);
-            var rows = exists ? ReadFile(Path) : new List<IngestFailureLedgerEntry>();
+            _encoding = null;
+            var rows = exists ? ReadFile(Path, out _encoding) : new List<IngestFailureLedgerEntry>();
             var change = apply(rows);
             change.LedgerPath = Path;
             change.Total = rows.Count;
@@ -357,48 +358,63 @@ namespace HandiImaging.Core.Failures
         public static void Write(TextWriter writer, IEnumerable<IngestFailureLedgerEntry> rows) =>
             new IngestFailureLedger("ledger.csv").WriteRows(writer, new List<IngestFailureLedgerEntry>(rows));
 
-        private static List<IngestFailureLedgerEntry> ReadFile(string path)
+        /// <summary>
+        /// Replaces the ledger in the encoding it was read in (a ledger re-saved from Excel as Windows-1252 stays
+        /// Windows-1252); when a new value cannot be held in Windows-1252 it becomes UTF-8 with a BOM, which Excel
+        /// also opens correctly, rather than losing the character.
+        /// </summary>
+        private void WriteLedger(List<IngestFailureLedgerEntry> rows)
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
-            using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            return Read(reader, path);
+            var text = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\r\n" };
+            WriteRows(text, rows);
+            byte[] bytes;
+            try { bytes = _encoding != null ? _encoding.Encode(text.ToString(), Path) : AtomicFile.Utf8NoBom.GetBytes(text.ToString()); }
+            catch (InputFormatException)
+            {
+                bytes = TextFileEncoding.Decode(new byte[] { 0xEF, 0xBB, 0xBF }, Path).Encode(text.ToString(), Path);
+            }
+            AtomicFile.Write(Path, stream => stream.Write(bytes, 0, bytes.Length));
         }
 
-        /// <summary>Reads a ledger exactly; anything unexpected is an <see cref="InputFormatException"/> naming line and field.</summary>
-        public static List<IngestFailureLedgerEntry> Read(TextReader reader, string source)
+        private static List<IngestFailureLedgerEntry> ReadFile(string path, out DecodedText encoding)
         {
-            long lastLine = 0, rowStart = 1;
-            var config = new CsvConfiguration(CultureInfo.InvariantCulture)
-            {
-                HasHeaderRecord = false,
-                Mode = CsvMode.RFC4180,
-                // CsvHelper parses fields lazily, so this fires while the row's fields are read: rowStart is current.
-                BadDataFound = args => throw new InputFormatException(source, rowStart, null,
-                    "a quote in this row is not where CSV allows it; the ledger was edited by hand or damaged. Fix it or restore the .bak copy."),
-            };
-            var rows = new List<IngestFailureLedgerEntry>();
-            using var parser = new CsvParser(reader, config);
-            if (!parser.Read()) throw new InputFormatException(source, 1, null, "the ledger is empty (no header row). Restore the .bak copy, or delete the file to start a new ledger.");
-            lastLine = parser.RawRow;
-            var header = parser.Record ?? new string[0];
+            var table = CsvTable.Read(path);
+            encoding = table.Encoding;
+            return FromTable(table);
+        }
+
+        /// <summary>The ledger's header, checked like every CSV's before its order is.</summary>
+        private static readonly CsvSchema Schema = new CsvSchema("failure ledger", Columns.Select(c => new CsvColumn(c, true)).ToArray());
+
+        /// <summary>Reads a ledger exactly; anything unexpected is an <see cref="InputFormatException"/> naming line and field.</summary>
+        public static List<IngestFailureLedgerEntry> Read(TextReader reader, string source) => FromTable(CsvTable.Read(reader, source));
+
+        private static List<IngestFailureLedgerEntry> FromTable(CsvTable table)
+        {
+            var source = table.Path;
+            var header = table.Header;
+            if (header.Length == 1 && header[0].Trim().Length == 0 && table.Rows.Count == 0)
+                throw new InputFormatException(source, 1, null, "the ledger is empty (no header row). Restore the .bak copy, or delete the file to start a new ledger.") { Code = "EmptyFile" };
+            table.Bind(Schema);
             if (header.Length != Columns.Count)
-                throw new InputFormatException(source, 1, null, $"the header has {header.Length} columns; a failure ledger has {Columns.Count}: {string.Join(",", Columns)}.");
+                throw new InputFormatException(source, table.HeaderLine, null, $"the header has {header.Length} columns; a failure ledger has {Columns.Count}: {string.Join(",", Columns)}.") { Code = "WrongColumnCount" };
             for (var i = 0; i < Columns.Count; i++)
             {
-                if (!string.Equals(header[i].Trim(), Columns[i], StringComparison.OrdinalIgnoreCase))
-                    throw new InputFormatException(source, 1, Columns[i], $"column {i + 1} is '{header[i]}'; a failure ledger's columns are {string.Join(",", Columns)}.");
+                if (CsvTable.Key(header[i]) != CsvTable.Key(Columns[i]))
+                    throw new InputFormatException(source, table.HeaderLine, Columns[i], $"column {i + 1} is '{header[i]}'; a failure ledger's columns are, in this order, {string.Join(",", Columns)}.") { Code = "ColumnOutOfOrder" };
             }
-            while (parser.Read())
+            var rows = new List<IngestFailureLedgerEntry>();
+            foreach (var row in table.Rows)
             {
-                var line = rowStart = lastLine + 1;
-                lastLine = parser.RawRow;
-                var f = parser.Record ?? new string[0];
-                if (f.Length != Columns.Count)
-                    throw new InputFormatException(source, line, null, $"the row has {f.Length} fields; the ledger has {Columns.Count} columns.");
+                var line = row.Line;
+                var f = row.Fields;
+                if (f.Length < Columns.Count)
+                    throw new InputFormatException(source, line, Columns[f.Length], $"the row has {f.Length} fields; the ledger has {Columns.Count} columns.") { Code = "WrongColumnCount" };
                 rows.Add(new IngestFailureLedgerEntry
                 {
                     Subject = f[0],
-                    StudyDate = f[1],
+                    // Kept as text (a failure's date may be unreadable), but a date Excel re-typed comes back as yyyy-MM-dd.
+                    StudyDate = DateValue.TryParseUser(f[1], out var studyDate) ? DateValue.ToIso(studyDate) : f[1],
                     AccessionNumber = f[2],
                     StudyDescription = f[3],
                     StudyInstanceUid = f[4],
@@ -416,14 +432,13 @@ namespace HandiImaging.Core.Failures
 
         private static DateTime RequiredDate(string text, string source, long line, string field)
         {
-            if (DateValue.TryParseExact(text, DateValue.Iso, out var date)) return date;
-            throw new InputFormatException(source, line, field, $"'{text}' is not a date in the form yyyy-MM-dd.");
+            return DateValue.ParseCell(text, source, line, field);
         }
 
         private static int Count(string text, string source, long line)
         {
             if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0) return n;
-            throw new InputFormatException(source, line, "TimesSeen", $"'{text}' is not a whole number of at least 1.");
+            throw new InputFormatException(source, line, "TimesSeen", $"'{text}' is not a whole number of at least 1.") { Code = "InvalidNumber" };
         }
 
         private static IngestFailureStatus StatusOf(string text, string source, long line)
@@ -431,7 +446,7 @@ namespace HandiImaging.Core.Failures
             var t = text.Trim();
             if (string.Equals(t, "Open", StringComparison.OrdinalIgnoreCase)) return IngestFailureStatus.Open;
             if (string.Equals(t, "Resolved", StringComparison.OrdinalIgnoreCase)) return IngestFailureStatus.Resolved;
-            throw new InputFormatException(source, line, "Status", $"'{text}' is not Open or Resolved.");
+            throw new InputFormatException(source, line, "Status", $"'{text}' is not Open or Resolved.") { Code = "InvalidStatus" };
         }
     }
 }

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 
+using HandiImaging.Core.IO;
+
 namespace HandiImaging.Core.Failures
 {
     /// <summary>
@@ -41,7 +43,8 @@ namespace HandiImaging.Core.Failures
         /// <summary>Streams the records of a file (UTF-8 unless it has another byte-order mark).</summary>
         public IEnumerable<FailureReadItem<IngestFailure>> ReadFile(string path, string? sourceName = null)
         {
-            using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+            using var reader = TextFileEncoding.OpenReader(path, out var encoding);
+            Stats.Encodings.Add($"{System.IO.Path.GetFileName(path)}: {encoding.Name}");
             foreach (var item in Read(reader, sourceName ?? path)) yield return item;
         }
 
@@ -127,6 +130,8 @@ namespace HandiImaging.Core.Failures
 
         /// <summary>True when no ID map was given, so every subject is NN_&lt;HospitalID&gt;.</summary>
         public bool NoMap { get; }
+        /// <summary>How each failure file was decoded ("failures.txt: UTF-8"), for Verbose.</summary>
+        public List<string> Encodings { get; } = new List<string>();
         public int Records { get; internal set; }
         public int Unreadable { get; internal set; }
         public int PlaceholdersDropped { get; internal set; }

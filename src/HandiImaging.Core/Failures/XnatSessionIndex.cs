@@ -17,8 +17,9 @@ namespace HandiImaging.Core.Failures
     /// </summary>
     /// <remarks>
     /// Column 4 headed <c>ID</c> (CR, RF, SR, XA) is not used: domain.md does not say what it holds, and an ID
-    /// that is not the accession number could falsely resolve a failure. Files are read with CsvHelper; rows
-    /// CsvHelper finds malformed are still used, and noted in <see cref="Warnings"/>.
+    /// that is not the accession number could falsely resolve a failure. Files are read strictly (encoding
+    /// detected, a stray or unclosed quote or a row wider than its header is an <see cref="HandiImaging.Core.IO.InputFormatException"/>),
+    /// since a misread row could resolve the wrong failure.
     /// </remarks>
     public sealed class XnatSessionIndex
     {
@@ -26,12 +27,10 @@ namespace HandiImaging.Core.Failures
         private readonly HashSet<string> _labels = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly List<string> _filesRead = new List<string>();
         private readonly List<string> _missing = new List<string>();
-        private readonly List<string> _warnings = new List<string>();
 
         public IReadOnlyList<string> FilesRead => _filesRead;
         /// <summary>Session files (e.g. "SR.csv") not present in the folder.</summary>
         public IReadOnlyList<string> MissingFiles => _missing;
-        public IReadOnlyList<string> Warnings => _warnings;
         public int Sessions { get; private set; }
         public int Uids => _uids.Count;
 
@@ -55,40 +54,35 @@ namespace HandiImaging.Core.Failures
                     index._missing.Add(export.FileName);
                     continue;
                 }
-                using var stream = new FileStream(export.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
-                using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+                using var reader = TextFileEncoding.OpenReader(export.Path, out _);
                 index.Add(reader, export.Path);
             }
             return index;
         }
 
-        /// <summary>Adds one session export (header row first).</summary>
+        /// <summary>
+        /// Adds one session export (header row first). Read strictly (<see cref="CsvStrict"/>): a row misread
+        /// because of a stray quote or comma could resolve the wrong failure, so it is an error naming the line.
+        /// </summary>
         public void Add(TextReader reader, string source)
         {
-            long lastLine = 0, rowStart = 1;
-            var config = new CsvConfiguration(CultureInfo.InvariantCulture)
-            {
-                HasHeaderRecord = false,
-                Mode = CsvMode.RFC4180,
-                BadDataFound = args =>
-                {
-                    if (_warnings.Count < 100) _warnings.Add(InputFormatException.Compose(source, rowStart, null, "a quote is not where CSV allows it; the row was read as well as possible."));
-                },
-            };
             _filesRead.Add(source);
-            using var parser = new CsvParser(reader, config);
+            using var parser = new CsvParser(reader, CsvStrict.Configuration(source));
             if (!parser.Read()) return; // empty export: no sessions of this type
-            lastLine = parser.RawRow;
+            var headerLine = CsvStrict.StartLine(parser.RawRecord, parser.RawRow);
+            CsvStrict.CheckQuotes(parser.RawRecord, headerLine, source, 0);
             var header = parser.Record ?? new string[0];
+            CsvSchema.CheckPositional(source, headerLine, header, new[] { "Subject", "Date", "ID" });
             var uidColumn = -1;
             for (var i = 0; i < header.Length; i++)
             {
                 if (string.Equals(header[i].Trim(), "UID", StringComparison.OrdinalIgnoreCase)) uidColumn = i;
             }
-            while (parser.Read())
+            var previousEnd = parser.RawRow;
+            while (CsvStrict.Read(parser, source, previousEnd, header.Length))
             {
-                rowStart = lastLine + 1;
-                lastLine = parser.RawRow;
+                if (parser.Count > header.Length) CsvStrict.CheckWidth(parser, source, CsvStrict.StartLine(parser.RawRecord, parser.RawRow), header.Length);
+                previousEnd = parser.RawRow;
                 Sessions++;
                 if (parser.Count > 2)
                 {

@@ -34,88 +34,97 @@ namespace HandiImaging.Core.IO
     }
 
     /// <summary>
-    /// A whole CSV file read with CsvHelper: header, rows with line numbers and raw text. The files this reads
-    /// (cohort, deceased extract, rules, review) are a few thousand rows, so holding them is fine.
+    /// A whole CSV file read with CsvHelper: header, rows with line numbers and raw text, and the encoding it was
+    /// written in (<see cref="TextFileEncoding"/>), so an update writes it back the same way. Strict: a stray or
+    /// unterminated quote (<see cref="CsvStrict"/>) and a row with more values than the header are errors naming
+    /// the line. The files this reads (cohort, deceased extract, ID map, rules, review, ledger) are a few thousand
+    /// rows, so holding them is fine.
     /// </summary>
     internal sealed class CsvTable
     {
-        private CsvTable(string path, string[] header, List<CsvRow> rows, string rawHeader, bool hadBom)
+        private CsvTable(string path, string[] header, long headerLine, List<CsvRow> rows, string rawHeader, DecodedText encoding)
         {
             Path = path;
             Header = header;
+            HeaderLine = headerLine;
             Rows = rows;
             RawHeader = rawHeader;
-            HadBom = hadBom;
+            Encoding = encoding;
         }
 
         public string Path { get; }
         public string[] Header { get; }
+        /// <summary>The line the header is on (blank lines before it are skipped).</summary>
+        public long HeaderLine { get; }
         public string RawHeader { get; }
         public List<CsvRow> Rows { get; }
-        public bool HadBom { get; }
+        /// <summary>The file's encoding (and byte-order mark), to write it back with.</summary>
+        public DecodedText Encoding { get; }
+        public bool HadBom => Encoding.Preamble.Length > 0;
 
-        internal static CsvConfiguration Configuration => new CsvConfiguration(CultureInfo.InvariantCulture)
-        {
-            HasHeaderRecord = false,
-            // Excel writes blank lines at the end; they carry nothing.
-            IgnoreBlankLines = true,
-            BadDataFound = null,
-        };
+        public static CsvTable Read(string path) => Parse(TextFileEncoding.Read(path), path);
 
-        public static CsvTable Read(string path)
+        /// <summary>Reads CSV text the caller already decoded; <paramref name="path"/> names it in errors.</summary>
+        public static CsvTable Read(TextReader reader, string path) =>
+            Parse(new DecodedText(reader.ReadToEnd(), new UTF8Encoding(false), new byte[0], "text"), path);
+
+        private static CsvTable Parse(DecodedText decoded, string path)
         {
-            byte[] bytes;
-            try { bytes = File.ReadAllBytes(path); }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new InputFormatException(path, null, null, "cannot be read: " + ex.Message, ex);
-            }
-            var hadBom = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF;
-            var text = new UTF8Encoding(false).GetString(bytes, hadBom ? 3 : 0, bytes.Length - (hadBom ? 3 : 0));
             var rows = new List<CsvRow>();
             string[]? header = null;
+            long headerLine = 1;
             var rawHeader = "";
-            using (var reader = new StringReader(text))
-            using (var parser = new CsvParser(reader, Configuration))
+            InputFormatException? tooWide = null;
+            using (var reader = new StringReader(decoded.Text))
+            using (var parser = new CsvParser(reader, CsvStrict.Configuration(path)))
             {
                 long previousRawRow = 0;
                 try
                 {
                     while (parser.Read())
                     {
-                        // RawRow is the line the record ends on; a quoted field may span lines, and blank
-                        // lines before the record are skipped, so count back to where it starts.
                         var raw = parser.RawRecord;
-                        var line = parser.RawRow - InnerLineBreaks(raw);
+                        var line = CsvStrict.StartLine(raw, parser.RawRow);
                         var blanks = (int)Math.Max(0, line - previousRawRow - 1);
                         previousRawRow = parser.RawRow;
                         var fields = parser.Record ?? new string[0];
+                        CsvStrict.CheckQuotes(raw, line, path, header?.Length ?? 0);
                         if (header is null)
                         {
                             header = fields;
+                            headerLine = line;
                             rawHeader = raw;
                             continue;
                         }
+                        // Reported by Bind, after the header: a missing header cell explains a wide row better.
+                        if (fields.Length > header.Length && tooWide is null) tooWide = CsvStrict.TooWide(path, line, fields.Length, header.Length);
                         rows.Add(new CsvRow(fields, line, raw, blanks));
                     }
                 }
+                catch (CsvHelperException ex) when (ex.InnerException is InputFormatException inner)
+                {
+                    throw inner;
+                }
                 catch (CsvHelperException ex)
                 {
-                    throw new InputFormatException(path, previousRawRow + 1, null, "is not a readable CSV file: " + ex.Message.Split('\n')[0].Trim(), ex);
+                    throw new InputFormatException(path, previousRawRow + 1, null, "is not a readable CSV file: " + ex.Message.Split('\n')[0].Trim(), ex) { Code = "UnreadableCsv" };
                 }
             }
-            if (header is null) throw new InputFormatException(path, 1, null, "is empty; expected a header row");
-            return new CsvTable(path, header, rows, rawHeader, hadBom);
+            if (header is null) throw new InputFormatException(path, 1, null, "is empty; expected a header row") { Code = "EmptyFile" };
+            return new CsvTable(path, header, headerLine, rows, rawHeader, decoded) { _tooWide = tooWide };
         }
 
-        private static int InnerLineBreaks(string raw)
+        private InputFormatException? _tooWide;
+
+        /// <summary>
+        /// Checks the header against <paramref name="schema"/> (see <see cref="CsvSchema.Bind"/>), then that no row
+        /// is wider than the header (an unquoted comma would shift its cells).
+        /// </summary>
+        public CsvHeader Bind(CsvSchema schema)
         {
-            var end = raw.Length;
-            if (end > 0 && raw[end - 1] == '\n') end--;
-            if (end > 0 && raw[end - 1] == '\r') end--;
-            var count = 0;
-            for (var i = 0; i < end; i++) if (raw[i] == '\n') count++;
-            return count;
+            var header = schema.Bind(Path, Header, HeaderLine);
+            if (_tooWide != null) throw _tooWide;
+            return header;
         }
 
         /// <summary>Header names compared without case, spaces, underscores or hyphens ("Hospital ID" = "HospitalId").</summary>
@@ -129,14 +138,6 @@ namespace HandiImaging.Core.IO
             for (var i = 0; i < Header.Length; i++)
                 if (keys.Contains(Key(Header[i] ?? ""))) return i;
             return -1;
-        }
-
-        public int Require(string field, params string[] names)
-        {
-            var index = Find(names);
-            if (index < 0)
-                throw new InputFormatException(Path, 1, field, $"the header has no '{field}' column (found: {string.Join(", ", Header)})");
-            return index;
         }
 
         /// <summary>The line ending the file already uses, so rows we add match the rows we keep.</summary>

@@ -11,7 +11,13 @@ namespace HandiImaging.Core.Pacs
     /// <summary>A C-FIND that the PACS answered with a failure that is not about the answer's size.</summary>
     public sealed class PacsQueryFailedException : Exception
     {
-        public PacsQueryFailedException(string message) : base(message) { }
+        public PacsQueryFailedException(string message, bool isTransient = false) : base(message)
+        {
+            IsTransient = isTransient;
+        }
+
+        /// <summary>The PACS refused for now ("out of resources" with no matches): worth a retry later.</summary>
+        public bool IsTransient { get; }
     }
 
     /// <summary>
@@ -25,17 +31,26 @@ namespace HandiImaging.Core.Pacs
 
         public DicomStudyQueryExecutor(PacsConnection connection) => _options = PacsDicom.Options(connection);
 
-        public async Task<QueryCompleteness> QueryAsync(StudyQuery query, Action<PacsStudy> onStudy, CancellationToken cancellationToken)
+        public async Task<QueryCompleteness> QueryAsync(StudyQuery query, Action<PacsStudy> onStudy, Action<string> onWarning, CancellationToken cancellationToken)
         {
             var association = await OpenAsync(cancellationToken).ConfigureAwait(false);
             var find = association.Find(QueryRetrieveModel.StudyRoot, StudyIdentifier(query));
             await foreach (var match in find.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var warning in match.DecodingWarnings) onWarning($"Query for {query}: {warning}");
                 onStudy(ToStudy(match));
+            }
             var outcome = find.Outcome!;
             if (outcome.IsSuccess) return QueryCompleteness.Complete;
-            // A final cancel nobody asked for (Orthanc's LimitFindResults) or "out of resources" is a cap.
-            if (outcome.IsPossiblyTruncated || (outcome.Status.Code & 0xFF00) == 0xA700) return QueryCompleteness.PossiblyTruncated;
-            throw new PacsQueryFailedException($"The PACS refused the query for {query}: {outcome.Status}{(string.IsNullOrEmpty(outcome.ErrorComment) ? "" : " (" + outcome.ErrorComment + ")")}.");
+            // After matches, a final cancel nobody asked for (Orthanc's LimitFindResults) or "out of resources" is a cap.
+            if (outcome.IsPossiblyTruncated) return QueryCompleteness.PossiblyTruncated;
+            // With none it is a refusal: "out of resources" may pass, anything else will not.
+            var comment = string.IsNullOrEmpty(outcome.ErrorComment) ? "" : $" (PACS said: {outcome.ErrorComment})";
+            var outOfResources = (outcome.Status.Code & 0xFF00) == 0xA700;
+            throw new PacsQueryFailedException(
+                $"The PACS refused the query for {query}: {outcome.Status}{comment}, with no matches" +
+                (outOfResources ? " — it is out of resources; this is not a truncated answer." : "."),
+                isTransient: outOfResources);
         }
 
         public async Task<IReadOnlyList<string>> QueryModalitiesAsync(string studyInstanceUid, CancellationToken cancellationToken)

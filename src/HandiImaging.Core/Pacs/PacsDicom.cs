@@ -17,6 +17,8 @@ namespace HandiImaging.Core.Pacs
         public string TransferSyntax { get; init; } = "";
         public long PeerMaxPduLength { get; init; }
         public string PeerImplementation { get; init; } = "";
+        /// <summary>Set when the echo worked but the PACS did not confirm the release afterwards (not a failure of the echo).</summary>
+        public string? Warning { get; init; }
     }
 
     /// <summary>The result of moving one study (C-MOVE) to a destination AE.</summary>
@@ -25,9 +27,12 @@ namespace HandiImaging.Core.Pacs
         public string StudyInstanceUid { get; init; } = "";
         public string Destination { get; init; } = "";
         public bool Success { get; init; }
-        public int Completed { get; init; }
-        public int Failed { get; init; }
-        public int Warning { get; init; }
+        /// <summary>Sub-operation counts of the PACS's final response; empty (null) where it did not report one.</summary>
+        public int? Completed { get; init; }
+        public int? Failed { get; init; }
+        public int? Warning { get; init; }
+        /// <summary>The instances the PACS says it could not send (Failed SOP Instance UID List).</summary>
+        public IReadOnlyList<string> FailedSopInstanceUids { get; init; } = Array.Empty<string>();
         /// <summary>The final DIMSE status, as four hex digits.</summary>
         public string Status { get; init; } = "";
         /// <summary>The final status explained.</summary>
@@ -82,6 +87,7 @@ namespace HandiImaging.Core.Pacs
                 PeerImplementation = string.IsNullOrEmpty(echo.PeerImplementationVersionName)
                     ? echo.PeerImplementationClassUid
                     : $"{echo.PeerImplementationVersionName} ({echo.PeerImplementationClassUid})",
+                Warning = echo.ReleaseWarning,
             };
         }
 
@@ -116,6 +122,7 @@ namespace HandiImaging.Core.Pacs
                             Completed = move.Completed,
                             Failed = move.Failed,
                             Warning = move.Warning,
+                            FailedSopInstanceUids = move.FailedSopInstanceUids,
                             Status = move.Status.Code.ToString("X4", System.Globalization.CultureInfo.InvariantCulture),
                             Message = move.Message,
                         }, null);
@@ -125,6 +132,7 @@ namespace HandiImaging.Core.Pacs
                         onResult(uid, null, ex);
                     }
                 }
+                // Every move has been answered; a release the PACS does not confirm changes none of them.
                 if (association is { IsUsable: true }) await association.ReleaseAsync(cancellationToken).ConfigureAwait(false);
             }
             finally

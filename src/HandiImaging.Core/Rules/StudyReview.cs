@@ -191,38 +191,46 @@ namespace HandiImaging.Core.Rules
     /// <summary>Reads a completed review file (.xlsx: the Review sheet, or the first sheet; .csv) by its Description and Decision columns.</summary>
     public static class StudyReviewFile
     {
+        /// <summary>The review CSV's header as Update-StudyRule reads it (other columns are ignored).</summary>
+        public static readonly CsvSchema ReviewCsvSchema = new CsvSchema("review CSV",
+            StudyRuleFile.DescriptionColumn, StudyRuleFile.DecisionColumn, StudyRuleFile.NoteColumn);
+
         public static List<ReviewDecision> Read(string path, List<InputFormatException> errors)
         {
-            var rows = new List<(long Line, string Description, string Decision, string Note)>();
+            var rows = new List<(long Line, string Description, string Decision, string Note, string? Sheet, string? Cell, string? DecisionAt)>();
             if (StudyRuleFile.IsWorkbook(path))
             {
                 using var document = Xlsx.OpenRead(path, out var stream);
                 using (stream)
                 {
-                    var workbook = document.WorkbookPart ?? throw new InputFormatException(path, null, null, "has no workbook part");
-                    var sheets = Xlsx.Sheets(workbook).ToList();
-                    if (sheets.Count == 0) throw new InputFormatException(path, null, null, "has no sheets");
-                    var sheet = sheets.FirstOrDefault(s => string.Equals(s.Sheet.Name?.Value?.Trim(), StudyReviewBuilder.SheetName, StringComparison.OrdinalIgnoreCase));
-                    if (sheet.Part is null) sheet = sheets[0];
-                    var all = Xlsx.Rows(sheet.Part, Xlsx.SharedStrings(workbook)).ToList();
-                    if (all.Count == 0) throw new InputFormatException(path, 1, null, "the review sheet is empty; expected a header row");
+                    var workbook = document.WorkbookPart!;
+                    var sheets = Xlsx.ReadSheets(path, workbook);
+                    var sheet = sheets.FirstOrDefault(s => string.Equals(s.Name.Trim(), StudyReviewBuilder.SheetName, StringComparison.OrdinalIgnoreCase));
+                    if (sheet.Name is null) sheet = sheets[0];
+                    var all = Xlsx.Rows(path, sheet.Name, Xlsx.Require(path, sheet), Xlsx.SharedStrings(path, workbook));
+                    if (all.Count == 0) throw InputFormatException.InWorkbook(path, sheet.Name, "A1", 1, "the review sheet is empty; expected a header row (Description, …, Decision, Note)");
                     var header = all[0];
-                    int Find(string name) => header.Cells.Where(c => CsvTable.Key(c.Value.Text) == CsvTable.Key(name)).Select(c => c.Key).DefaultIfEmpty(-1).First();
+                    int Find(string name) => header.Cells.Where(c => !c.Value.IsError && CsvTable.Key(c.Value.Text) == CsvTable.Key(name)).Select(c => c.Key).DefaultIfEmpty(-1).First();
                     var d = Find("Description");
                     var dec = Find("Decision");
                     var note = Find("Note");
-                    if (d < 0) throw new InputFormatException(path, header.Number, "Description", "the review sheet's header has no 'Description' column");
-                    if (dec < 0) throw new InputFormatException(path, header.Number, "Decision", "the review sheet's header has no 'Decision' column");
-                    rows.AddRange(all.Skip(1).Select(r => (r.Number, r.Text(d), r.Text(dec), r.Text(note))));
+                    if (d < 0) throw new InputFormatException(path, header.Number, "Description", $"sheet {sheet.Name}: the header (row {header.Number.ToString(CultureInfo.InvariantCulture)}) has no 'Description' column");
+                    if (dec < 0) throw new InputFormatException(path, header.Number, "Decision", $"sheet {sheet.Name}: the header (row {header.Number.ToString(CultureInfo.InvariantCulture)}) has no 'Decision' column");
+                    foreach (var r in all.Skip(1))
+                    {
+                        try { rows.Add((r.Number, Xlsx.TextOf(path, sheet.Name, r, d), Xlsx.TextOf(path, sheet.Name, r, dec), Xlsx.TextOf(path, sheet.Name, r, note), sheet.Name, r.Reference(d), r.Reference(dec))); }
+                        catch (InputFormatException ex) { errors.Add(ex); }
+                    }
                 }
             }
             else if (StudyRuleFile.IsCsv(path))
             {
                 var table = CsvTable.Read(path);
-                var d = table.Require("Description", "Description", "StudyDescription");
-                var dec = table.Require("Decision", "Decision");
-                var note = table.Find("Note", "Notes");
-                rows.AddRange(table.Rows.Where(r => !r.IsBlank).Select(r => (r.Line, r.Get(d), r.Get(dec), note >= 0 ? r.Get(note) : "")));
+                var header = table.Bind(ReviewCsvSchema);
+                var d = header[StudyRuleFile.DescriptionColumn];
+                var dec = header[StudyRuleFile.DecisionColumn];
+                var note = header[StudyRuleFile.NoteColumn];
+                rows.AddRange(table.Rows.Where(r => !r.IsBlank).Select(r => (r.Line, r.Get(d), r.Get(dec), note >= 0 ? r.Get(note) : "", (string?)null, (string?)table.Header[d], (string?)table.Header[dec])));
             }
             else
             {
@@ -230,23 +238,30 @@ namespace HandiImaging.Core.Rules
             }
 
             var decisions = new List<ReviewDecision>();
-            foreach (var (line, description, decisionText, note) in rows)
+            foreach (var (line, description, decisionText, note, sheetName, descriptionAt, decisionAt) in rows)
             {
                 if (description.Trim().Length == 0 && decisionText.Trim().Length == 0) continue;
+                if (description.Trim().Length == 0)
+                {
+                    // The export writes (blank) for studies with no description; an empty cell is a lost description.
+                    var problem = $"the row has a decision ({decisionText.Trim()}) but no description; write {StudyDescription.BlankMarker} for studies with no description, or clear the decision";
+                    errors.Add(sheetName is null ? new InputFormatException(path, line, descriptionAt, problem) : InputFormatException.InWorkbook(path, sheetName, descriptionAt, line, problem));
+                    continue;
+                }
                 StudyDecision? decision = null;
                 if (decisionText.Trim().Length > 0)
                 {
                     if (!StudyRuleFile.TryParseDecision(decisionText, out var parsed))
                     {
-                        errors.Add(new InputFormatException(path, line, "Decision", $"decision '{decisionText.Trim()}' is neither Include nor Exclude; the row stays under review"));
+                        var problem = $"decision '{decisionText.Trim()}' is neither Include nor Exclude; the row stays under review";
+                        errors.Add(sheetName is null ? new InputFormatException(path, line, decisionAt, problem) : InputFormatException.InWorkbook(path, sheetName, decisionAt, line, problem));
                         continue;
                     }
                     decision = parsed;
                 }
                 decisions.Add(new ReviewDecision
                 {
-                    // An empty cell in a review row is the empty description, which the export writes as (blank).
-                    Description = description.Trim().Length == 0 ? StudyDescription.BlankMarker : description,
+                    Description = description,
                     Decision = decision,
                     Note = note.Trim().Length == 0 ? null : note.Trim(),
                     Source = path,

@@ -21,6 +21,8 @@ namespace HandiImaging.Core.Rules
 
         public StudyRuleSet RuleSet { get; }
         public IReadOnlyList<InputFormatException> Errors { get; }
+        /// <summary>How a rules CSV was decoded (for Verbose); empty for a workbook.</summary>
+        public string Encoding { get; init; } = "";
     }
 
     /// <summary>
@@ -46,6 +48,19 @@ namespace HandiImaging.Core.Rules
         /// <summary>The CSV rules file's columns, in order.</summary>
         public static readonly string[] CsvColumns = { "Description", "Decision", "DecidedBy", "DecidedOn", "Note" };
 
+        internal static readonly CsvColumn DescriptionColumn = new CsvColumn("Description", true, "StudyDescription");
+        internal static readonly CsvColumn DecisionColumn = new CsvColumn("Decision", true);
+        internal static readonly CsvColumn DecidedByColumn = new CsvColumn("DecidedBy", false);
+        internal static readonly CsvColumn DecidedOnColumn = new CsvColumn("DecidedOn", false);
+        internal static readonly CsvColumn NoteColumn = new CsvColumn("Note", false, "Notes");
+
+        /// <summary>The rules CSV's header (Description and Decision required).</summary>
+        public static readonly CsvSchema CsvSchema = new CsvSchema("rules CSV", DescriptionColumn, DecisionColumn, DecidedByColumn, DecidedOnColumn, NoteColumn);
+
+        /// <summary>The rules CSV's header when rules are added to it: who decided and when must have a column to go in.</summary>
+        public static readonly CsvSchema CsvUpdateSchema = new CsvSchema("rules CSV", DescriptionColumn, DecisionColumn,
+            new CsvColumn("DecidedBy", true), new CsvColumn("DecidedOn", true), NoteColumn);
+
         public static bool IsWorkbook(string path) => string.Equals(System.IO.Path.GetExtension(path), ".xlsx", StringComparison.OrdinalIgnoreCase);
 
         public static bool IsCsv(string path) => string.Equals(System.IO.Path.GetExtension(path), ".csv", StringComparison.OrdinalIgnoreCase);
@@ -65,39 +80,64 @@ namespace HandiImaging.Core.Rules
         private static StudyRuleLoad ReadWorkbook(string path)
         {
             var rules = new List<StudyRule>();
+            var errors = new List<InputFormatException>();
             using (var document = Xlsx.OpenRead(path, out var stream))
             using (stream)
             {
-                var workbook = document.WorkbookPart ?? throw new InputFormatException(path, null, null, "has no workbook part");
-                var shared = Xlsx.SharedStrings(workbook);
-                var sheets = Xlsx.Sheets(workbook).ToList();
+                var workbook = document.WorkbookPart!;
+                var sheets = Xlsx.ReadSheets(path, workbook);
+                string[]? shared = null;
+                var sharedRead = false;
                 foreach (var (name, decision) in new[] { (IncludeSheet, StudyDecision.Include), (ExcludeSheet, StudyDecision.Exclude) })
                 {
-                    var found = sheets.FirstOrDefault(s => string.Equals(s.Sheet.Name?.Value?.Trim(), name, StringComparison.OrdinalIgnoreCase));
-                    if (found.Part is null)
+                    var found = sheets.Where(s => string.Equals(s.Name.Trim(), name, StringComparison.OrdinalIgnoreCase)).ToList();
+                    if (found.Count == 0)
                         throw new InputFormatException(path, null, name,
-                            $"has no sheet named {name} (sheets: {string.Join(", ", sheets.Select(s => s.Sheet.Name?.Value))})");
-                    var sheetName = found.Sheet.Name!.Value!;
-                    var layout = FindLayout(path, sheetName, Xlsx.Rows(found.Part, shared), out var dataRows);
+                            $"has no sheet named {name} (sheets: {string.Join(", ", sheets.Select(s => s.Name))})");
+                    if (found.Count > 1)
+                        throw new InputFormatException(path, null, name,
+                            $"has {found.Count} sheets named {name} once spaces and case are ignored ({string.Join(", ", found.Select(s => "'" + s.Name + "'"))}); keep one");
+                    var sheetName = found[0].Name;
+                    var part = Xlsx.Require(path, found[0]);
+                    if (!sharedRead)
+                    {
+                        shared = Xlsx.SharedStrings(path, workbook);
+                        sharedRead = true;
+                    }
+                    var layout = FindLayout(path, sheetName, Xlsx.Rows(path, sheetName, part, shared), out var dataRows);
                     foreach (var row in dataRows)
                     {
-                        var description = row.Text(layout.Description);
-                        if (description.Length == 0) continue;
-                        rules.Add(new StudyRule
+                        try
                         {
-                            Description = description,
-                            Decision = decision,
-                            DecidedBy = NullIfEmpty(row.Text(layout.DecidedBy)),
-                            DecidedOn = Xlsx.DateOf(row.Cell(layout.DecidedOn)),
-                            Note = NullIfEmpty(row.Text(layout.Note)),
-                            Source = path,
-                            Sheet = sheetName,
-                            Line = row.Number,
-                        });
+                            var description = Xlsx.TextOf(path, sheetName, row, layout.Description);
+                            if (description.Length == 0)
+                            {
+                                // Who/when/note with no description is a rule whose description was lost, not nothing.
+                                if (row.Cells.Keys.Any(c => c == layout.DecidedBy || c == layout.DecidedOn || c == layout.Note))
+                                    throw InputFormatException.InWorkbook(path, sheetName, row.Reference(layout.Description), row.Number,
+                                        $"the row has a decision's details but no study description; write {StudyDescription.BlankMarker} for the rule about studies with no description, or clear the row");
+                                continue;
+                            }
+                            rules.Add(new StudyRule
+                            {
+                                Description = description,
+                                Decision = decision,
+                                DecidedBy = NullIfEmpty(Xlsx.TextOf(path, sheetName, row, layout.DecidedBy)),
+                                DecidedOn = Xlsx.DateOf(path, sheetName, row, layout.DecidedOn),
+                                Note = NullIfEmpty(Xlsx.TextOf(path, sheetName, row, layout.Note)),
+                                Source = path,
+                                Sheet = sheetName,
+                                Line = row.Number,
+                            });
+                        }
+                        catch (InputFormatException ex)
+                        {
+                            errors.Add(ex);
+                        }
                     }
                 }
             }
-            return new StudyRuleLoad(new StudyRuleSet(rules, path), Array.Empty<InputFormatException>());
+            return new StudyRuleLoad(new StudyRuleSet(rules, path), errors);
         }
 
         /// <summary>Where a rules sheet keeps its columns (zero-based; -1 when absent).</summary>
@@ -122,7 +162,7 @@ namespace HandiImaging.Core.Rules
                 }
                 foreach (var cell in row.Cells)
                 {
-                    if (HeaderIs(cell.Value.Text, DescriptionHeader))
+                    if (!cell.Value.IsError && HeaderIs(cell.Value.Text, DescriptionHeader))
                     {
                         layout = new SheetLayout { HeaderRow = row.Number, Description = cell.Key, LastColumn = row.Cells.Keys.Max() };
                         break;
@@ -144,11 +184,12 @@ namespace HandiImaging.Core.Rules
         private static StudyRuleLoad ReadCsv(string path)
         {
             var table = CsvTable.Read(path);
-            var descriptionCol = table.Require("Description", "Description", "StudyDescription");
-            var decisionCol = table.Require("Decision", "Decision");
-            var byCol = table.Find("DecidedBy");
-            var onCol = table.Find("DecidedOn");
-            var noteCol = table.Find("Note", "Notes");
+            var header = table.Bind(CsvSchema);
+            var descriptionCol = header[DescriptionColumn];
+            var decisionCol = header[DecisionColumn];
+            var byCol = header[DecidedByColumn];
+            var onCol = header[DecidedOnColumn];
+            var noteCol = header[NoteColumn];
             var rules = new List<StudyRule>();
             var errors = new List<InputFormatException>();
             foreach (var row in table.Rows)
@@ -158,21 +199,26 @@ namespace HandiImaging.Core.Rules
                 if (description.Trim().Length == 0)
                 {
                     errors.Add(new InputFormatException(path, row.Line, table.Header[descriptionCol],
-                        $"the description is empty; write {StudyDescription.BlankMarker} for the rule about studies with no description"));
+                        $"the description is empty; write {StudyDescription.BlankMarker} for the rule about studies with no description") { Code = "MissingValue" });
                     continue;
                 }
                 if (!TryParseDecision(row.Get(decisionCol), out var decision))
                 {
                     errors.Add(new InputFormatException(path, row.Line, table.Header[decisionCol],
-                        $"decision '{row.Get(decisionCol).Trim()}' is neither Include nor Exclude"));
+                        $"decision '{row.Get(decisionCol).Trim()}' is neither Include nor Exclude") { Code = "InvalidDecision" });
                     continue;
                 }
                 DateTime? decidedOn = null;
                 if (onCol >= 0 && row.Get(onCol).Trim().Length > 0)
                 {
-                    if (!DateValue.TryParseExact(row.Get(onCol), DateValue.Iso, out var on))
+                    if (!DateValue.TryParseUser(row.Get(onCol), out var on))
                     {
-                        errors.Add(new InputFormatException(path, row.Line, table.Header[onCol], $"'{row.Get(onCol).Trim()}' is not a date in the form yyyy-MM-dd"));
+                        errors.Add(new InputFormatException(path, row.Line, table.Header[onCol], DateValue.Problem(row.Get(onCol), "the value")) { Code = "InvalidDate" });
+                        continue;
+                    }
+                    if (DateValue.PastDateProblem(on, DateTime.Today) is { } onProblem)
+                    {
+                        errors.Add(new InputFormatException(path, row.Line, table.Header[onCol], "DecidedOn " + onProblem) { Code = "DateOutOfRange" });
                         continue;
                     }
                     decidedOn = on;
@@ -188,7 +234,7 @@ namespace HandiImaging.Core.Rules
                     Line = row.Line,
                 });
             }
-            return new StudyRuleLoad(new StudyRuleSet(rules, path), errors);
+            return new StudyRuleLoad(new StudyRuleSet(rules, path), errors) { Encoding = table.Encoding.Name };
         }
 
         /// <summary>Include or Exclude, any case, surrounding spaces ignored.</summary>

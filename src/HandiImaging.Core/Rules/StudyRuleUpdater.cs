@@ -53,10 +53,29 @@ namespace HandiImaging.Core.Rules
             if (!workbook && !StudyRuleFile.IsCsv(rulesPath))
                 throw new InputFormatException(rulesPath, null, null, "is neither an .xlsx workbook nor a .csv rules file");
 
+            // Planned first without the lock, so a declined run (-WhatIf) creates nothing, not even the lock file;
+            // then planned again under the lock, in case another run changed the rules meanwhile.
+            var preview = Plan(rulesPath, reviewPath, decidedBy, decidedOn, workbook);
+            if (preview.Added.Count == 0 || (confirm != null && !confirm(preview))) return preview;
+            cancellationToken.ThrowIfCancellationRequested();
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(rulesPath))!);
             using var fileLock = FileLock.Acquire(rulesPath, lockTimeout, cancellationToken);
+            var update = Plan(rulesPath, reviewPath, decidedBy, decidedOn, workbook);
+            if (update.Added.Count == 0) return update;
+            if (workbook) AppendToWorkbook(rulesPath, update.Added);
+            else AppendToCsv(rulesPath, File.Exists(rulesPath), update.Added);
+            update.Written = true;
+            return update;
+        }
+
+        private static StudyRuleUpdate Plan(string rulesPath, string reviewPath, string decidedBy, DateTime decidedOn, bool workbook)
+        {
             var exists = File.Exists(rulesPath);
             if (workbook && !exists) throw new FileNotFoundException($"The rules workbook {rulesPath} does not exist.", rulesPath);
-            var existing = exists ? StudyRuleFile.Read(rulesPath).RuleSet : new StudyRuleSet(Array.Empty<StudyRule>(), rulesPath);
+            var load = exists ? StudyRuleFile.Read(rulesPath) : null;
+            // A rule that cannot be read might be the very one a review row contradicts: fix the file first.
+            if (load?.Errors.Count > 0) throw load.Errors[0];
+            var existing = load?.RuleSet ?? new StudyRuleSet(Array.Empty<StudyRule>(), rulesPath);
 
             var update = new StudyRuleUpdate(rulesPath, reviewPath);
             var decisions = StudyReviewFile.Read(reviewPath, update.Errors);
@@ -101,39 +120,27 @@ namespace HandiImaging.Core.Rules
             // A contradiction inside the review withdraws the first decision too: neither is safe to write.
             foreach (var key in contested) pending.Remove(key);
             update.Added.AddRange(order.Where(pending.ContainsKey).Select(k => pending[k].Rule));
-
-            if (update.Added.Count == 0 || (confirm != null && !confirm(update))) return update;
-            if (workbook) AppendToWorkbook(rulesPath, update.Added);
-            else AppendToCsv(rulesPath, exists, update.Added);
-            update.Written = true;
             return update;
         }
 
         private static void AppendToCsv(string path, bool exists, List<StudyRule> added)
         {
             var builder = new StringBuilder();
-            var bom = false;
             string newLine;
-            int[] order;
+            DecodedText? encoding = null;
             if (exists)
             {
                 var table = CsvTable.Read(path);
-                bom = table.HadBom;
+                encoding = table.Encoding;
                 newLine = table.NewLine;
-                var columns = new[]
-                {
-                    table.Require("Description", "Description", "StudyDescription"),
-                    table.Require("Decision", "Decision"),
-                    table.Require("DecidedBy", "DecidedBy"),
-                    table.Require("DecidedOn", "DecidedOn"),
-                    table.Find("Note", "Notes"),
-                };
-                order = columns;
-                var bytes = File.ReadAllBytes(path);
-                var text = AtomicFile.Utf8NoBom.GetString(bytes, bom ? 3 : 0, bytes.Length - (bom ? 3 : 0));
+                var header = table.Bind(StudyRuleFile.CsvUpdateSchema);
+                var order = StudyRuleFile.CsvUpdateSchema.Columns.Select(c => header[c]).ToArray();
+                // The file's own text, decoded as it was written; appended rows go after it, and the whole is
+                // encoded back the same way, so the existing rows keep every byte.
+                var text = encoding.Text;
                 builder.Append(text);
                 if (text.Length > 0 && !text.EndsWith("\n", StringComparison.Ordinal)) builder.Append(newLine);
-                var width = Math.Max(table.Header.Length, columns.Max() + 1);
+                var width = Math.Max(table.Header.Length, order.Max() + 1);
                 foreach (var rule in added)
                 {
                     var fields = Enumerable.Repeat("", width).ToArray();
@@ -148,12 +155,8 @@ namespace HandiImaging.Core.Rules
                 builder.Append(CsvTable.Format(StudyRuleFile.CsvColumns)).Append(newLine);
                 foreach (var rule in added) builder.Append(CsvTable.Format(Values(rule))).Append(newLine);
             }
-            AtomicFile.Write(path, stream =>
-            {
-                if (bom) stream.Write(new byte[] { 0xEF, 0xBB, 0xBF }, 0, 3);
-                var bytes = AtomicFile.Utf8NoBom.GetBytes(builder.ToString());
-                stream.Write(bytes, 0, bytes.Length);
-            });
+            var bytes = encoding != null ? encoding.Encode(builder.ToString(), path) : AtomicFile.Utf8NoBom.GetBytes(builder.ToString());
+            AtomicFile.Write(path, stream => stream.Write(bytes, 0, bytes.Length));
         }
 
         private static string[] Values(StudyRule rule) => new[]
@@ -171,11 +174,12 @@ namespace HandiImaging.Core.Rules
             {
                 var workbookPart = document.WorkbookPart!;
                 var shared = Xlsx.SharedStrings(workbookPart);
+                var sheets = Xlsx.ReadSheets(path, workbookPart);
                 foreach (var group in added.GroupBy(r => r.Decision))
                 {
                     var sheetName = group.Key == StudyDecision.Include ? StudyRuleFile.IncludeSheet : StudyRuleFile.ExcludeSheet;
-                    var (sheet, part) = Xlsx.Sheets(workbookPart).First(s => string.Equals(s.Sheet.Name?.Value?.Trim(), sheetName, StringComparison.OrdinalIgnoreCase));
-                    var rows = Xlsx.Rows(part, shared).ToList();
+                    var (name, part) = sheets.First(s => string.Equals(s.Name.Trim(), sheetName, StringComparison.OrdinalIgnoreCase));
+                    var rows = Xlsx.Rows(path, name, part, shared);
                     var layout = StudyRuleFile.FindLayout(path, sheetName, rows, out _);
                     var data = part.Worksheet.GetFirstChild<SheetData>()!;
                     var headerRow = data.Elements<Row>().First(r => (r.RowIndex?.Value ?? 0) == layout.HeaderRow);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text;
 using System.Threading;
 using CsvHelper;
 using CsvHelper.Configuration;
@@ -46,8 +47,6 @@ namespace HandiImaging.Core.Summary
         /// <summary>Warnings beyond this many are counted, not listed.</summary>
         public const int MaxListedWarnings = 1000;
 
-        private static readonly string[] SessionDateFormats = { DateValue.Iso };
-        private static readonly string[] FailureDateFormats = { DateValue.Iso, DateValue.Dicom };
         private static readonly int PlaceholderDay = ToDay(DateValue.Placeholder);
 
         /// <summary>Writes the summary; <paramref name="onWarning"/> and <paramref name="onProgress"/> are called on this thread.</summary>
@@ -72,43 +71,16 @@ namespace HandiImaging.Core.Summary
 
         internal static int ToDay(DateTime date) => (int)(date.Date.Ticks / TimeSpan.TicksPerDay);
 
-        /// <summary>
-        /// Parses with <paramref name="formats"/>; an exact <c>yyyy-MM-dd</c> (what XNAT writes on every row) is
-        /// read digit by digit first, since DateTime.TryParseExact dominated reading 2 million rows.
-        /// </summary>
-        internal static bool TryParseDay(string text, string[] formats, out int day)
+        /// <summary>A session or failure date by the one date rule (<see cref="DateValue.TryParseUser"/>, which reads yyyy-MM-dd digit by digit first).</summary>
+        internal static bool TryParseDay(string text, out int day)
         {
-            if (text.Length == 10 && text[4] == '-' && text[7] == '-' && formats[0] == DateValue.Iso)
-            {
-                var year = Digits(text, 0, 4);
-                var month = Digits(text, 5, 2);
-                var dayOfMonth = Digits(text, 8, 2);
-                if (year >= 1 && month >= 1 && month <= 12 && dayOfMonth >= 1 && dayOfMonth <= DateTime.DaysInMonth(year, month))
-                {
-                    day = ToDay(new DateTime(year, month, dayOfMonth));
-                    return true;
-                }
-            }
-            if (DateValue.TryParseAny(text, formats, out var date))
+            if (DateValue.TryParseUser(text, out var date))
             {
                 day = ToDay(date);
                 return true;
             }
             day = SessionEntry.NoDate;
             return false;
-        }
-
-        /// <summary>The number written in <paramref name="count"/> ASCII digits, or -1.</summary>
-        private static int Digits(string text, int start, int count)
-        {
-            var value = 0;
-            for (var i = start; i < start + count; i++)
-            {
-                var c = text[i];
-                if (c < '0' || c > '9') return -1;
-                value = value * 10 + (c - '0');
-            }
-            return value;
         }
 
         private static DateTime FromDay(int day) => new DateTime(day * TimeSpan.TicksPerDay);
@@ -124,6 +96,8 @@ namespace HandiImaging.Core.Summary
             private readonly Action<SummaryProgress>? _onProgress;
             private readonly CancellationToken _cancel;
             private readonly string[] _referenceFormats;
+            private readonly bool _defaultReferenceFormats;
+            private readonly List<(string File, string Encoding)> _encodings = new List<(string, string)>();
 
             private readonly Dictionary<string, int> _subjectIndex = new Dictionary<string, int>(StringComparer.Ordinal);
             private readonly List<string> _subjects = new List<string>();
@@ -147,6 +121,9 @@ namespace HandiImaging.Core.Summary
                 _onProgress = onProgress;
                 _cancel = cancel;
                 _referenceFormats = (request.ReferenceDateFormats ?? XnatSummaryRequest.DefaultReferenceDateFormats).ToArray();
+                // The defaults are the one date rule; formats the caller names explicitly are used as given.
+                _defaultReferenceFormats = request.ReferenceDateFormats is null || ReferenceEquals(request.ReferenceDateFormats, XnatSummaryRequest.DefaultReferenceDateFormats)
+                    || request.ReferenceDateFormats.SequenceEqual(XnatSummaryRequest.DefaultReferenceDateFormats);
                 if (_referenceFormats.Length == 0) throw new ArgumentException("At least one reference-date format is needed.", nameof(request));
             }
 
@@ -175,17 +152,14 @@ namespace HandiImaging.Core.Summary
                     var more = new SummaryWarning(_request.OutputPath, null, $"{_warningCount - _warnings.Count} further warnings were counted but not listed.");
                     _onWarning?.Invoke(more);
                 }
-                return new XnatSummaryResult(_request.OutputPath, _subjects.Count, columns, counts, _placeholders, _duplicates, _blankSubjects, _warnings, _warningCount);
+                return new XnatSummaryResult(_request.OutputPath, _subjects.Count, columns, counts, _placeholders, _duplicates, _blankSubjects, _warnings, _warningCount)
+                {
+                    InputEncodings = _encodings.Select(e => $"{Path.GetFileName(e.File)}: {e.Encoding}").ToList(),
+                };
             }
 
             // ---- reading ----
 
-            private static CsvConfiguration ReaderConfig(BadDataFound badData) => new CsvConfiguration(CultureInfo.InvariantCulture)
-            {
-                Delimiter = ",",
-                DetectDelimiter = false,
-                BadDataFound = badData,
-            };
 
             private void Warn(string file, long? line, string problem)
             {
@@ -197,34 +171,32 @@ namespace HandiImaging.Core.Summary
             }
 
             /// <summary>The line a record starts on (RawRow is the line it ends on; a quoted value may span lines).</summary>
-            private static long StartLine(IParser parser)
+            private static long StartLine(IParser parser) => CsvStrict.StartLine(parser.RawRecord, parser.RawRow);
+
+            /// <summary>
+            /// Opens an input in its own encoding (<see cref="TextFileEncoding"/>) with the strict CSV settings: a
+            /// stray quote is an error naming the line, never a row "read as well as it could be".
+            /// </summary>
+            private CsvParser OpenParser(string path, out string encoding)
             {
-                var raw = parser.RawRecord.TrimEnd('\r', '\n');
-                var breaks = 0;
-                for (var i = 0; i < raw.Length; i++)
-                {
-                    if (raw[i] == '\n' || (raw[i] == '\r' && (i + 1 == raw.Length || raw[i + 1] != '\n'))) breaks++;
-                }
-                return parser.RawRow - breaks;
+                var reader = TextFileEncoding.OpenReader(path, out var decoded);
+                encoding = decoded.Name;
+                return new CsvParser(reader, CsvStrict.Configuration(path));
             }
 
-            private CsvParser OpenParser(string path, FileStream stream)
-            {
-                var config = ReaderConfig(args => Warn(path, StartLine(args.Context.Parser!), "malformed quotes; the row was read as well as it could be"));
-                return new CsvParser(new StreamReader(stream, AtomicFile.Utf8NoBom, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16), config);
-            }
-
-            /// <summary>Reads the header; false for a 0-byte file. A single-column header means a wrong delimiter.</summary>
-            private static bool ReadHeader(CsvParser parser, string path, string expected)
+            /// <summary>Reads and checks the header (<see cref="CsvSchema.CheckPositional"/>); false for an empty file.</summary>
+            private static bool ReadHeader(CsvParser parser, string path, string[] columns)
             {
                 if (!parser.Read()) return false;
-                if (parser.Count < 2)
-                {
-                    throw new InputFormatException(path, parser.RawRow, null,
-                        $"the header has one column; expected comma-separated columns {expected} (is the file semicolon- or tab-separated?)");
-                }
+                var line = StartLine(parser);
+                CsvStrict.CheckQuotes(parser.RawRecord, line, path, 0);
+                CsvSchema.CheckPositional(path, line, parser.Record ?? new string[0], columns);
                 return true;
             }
+
+            private static bool ReadRecord(CsvParser parser, string path, long previousEnd, int columns) => CsvStrict.Read(parser, path, previousEnd, columns);
+
+            private static void CheckWidth(CsvParser parser, string path, long line, int columns) => CsvStrict.CheckWidth(parser, path, line, columns);
 
             private string? _lastSubject;
             private int _lastSubjectNumber;
@@ -253,11 +225,19 @@ namespace HandiImaging.Core.Summary
 
             private void ReadReferenceDates(string path)
             {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-                using var parser = OpenParser(path, stream);
-                if (!ReadHeader(parser, path, "Subject, Reference Date")) return;
-                while (parser.Read())
+                using var parser = OpenParser(path, out var encoding);
+                _encodings.Add((path, encoding));
+                if (!ReadHeader(parser, path, new[] { "Subject", "Reference Date" }))
                 {
+                    _doneInputBytes += new FileInfo(path).Length;
+                    return;
+                }
+                var previousEnd = parser.RawRow;
+                var columns = parser.Count;
+                while (ReadRecord(parser, path, previousEnd, columns))
+                {
+                    previousEnd = parser.RawRow;
+                    if (parser.Count > columns) CheckWidth(parser, path, StartLine(parser), columns);
                     var subject = Field(parser, 0)?.Trim();
                     if (string.IsNullOrEmpty(subject))
                     {
@@ -269,11 +249,11 @@ namespace HandiImaging.Core.Summary
                     var text = Field(parser, 1);
                     int day;
                     if (string.IsNullOrWhiteSpace(text)) day = RefAbsent;
-                    else if (DateValue.TryParseAny(text, _referenceFormats, out var date)) day = ToDay(date);
+                    else if (_defaultReferenceFormats ? DateValue.TryParseUser(text, out var date) : DateValue.TryParseAny(text, _referenceFormats, out date)) day = ToDay(date);
                     else
                     {
                         day = RefUnreadable;
-                        Warn(path, StartLine(parser), $"reference date is not in any accepted format ({string.Join(", ", _referenceFormats)}); written as null");
+                        Warn(path, StartLine(parser), $"reference date is not in any accepted format ({(_defaultReferenceFormats ? DateValue.AcceptedForms : string.Join(", ", _referenceFormats))}); written as null");
                     }
                     if (_referenceLine[index] != 0)
                     {
@@ -284,19 +264,19 @@ namespace HandiImaging.Core.Summary
                     _referenceDay[index] = day;
                     _referenceLine[index] = (int)StartLine(parser);
                 }
-                _doneInputBytes += stream.Length;
+                _doneInputBytes += new FileInfo(path).Length;
             }
 
             private void ReadSessions(string path, SummarySection section)
             {
-                var formats = section.IsFailures ? FailureDateFormats : SessionDateFormats;
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-                using var parser = OpenParser(path, stream);
+                var length = new FileInfo(path).Length;
+                using var parser = OpenParser(path, out var encoding);
+                _encodings.Add((path, encoding));
                 if (!ReadHeader(parser, path, section.IsFailures
-                        ? "Subject, StudyDate, AccessionNumber, StudyDescription, StudyInstanceUid"
-                        : "Subject, Date, ID, UID, Scans"))
+                        ? new[] { "Subject", "StudyDate", "AccessionNumber", "StudyDescription", "StudyInstanceUid" }
+                        : new[] { "Subject", "Date", "ID", "UID", "Scans" }))
                 {
-                    _doneInputBytes += stream.Length;
+                    _doneInputBytes += length;
                     return;
                 }
                 var statusColumn = -1;
@@ -306,9 +286,10 @@ namespace HandiImaging.Core.Summary
                         if (string.Equals(parser[i].Trim(), "Status", StringComparison.OrdinalIgnoreCase)) statusColumn = i;
                 }
                 var rows = 0;
+                var columns = parser.Count;
                 var previousEnd = parser.RawRow;
                 var activity = "Reading " + Path.GetFileName(path);
-                while (parser.Read())
+                while (ReadRecord(parser, path, previousEnd, columns))
                 {
                     // Most rows are one line right after the previous one; only the others need the raw text.
                     var line = parser.RawRow == previousEnd + 1 ? parser.RawRow : StartLine(parser);
@@ -316,8 +297,9 @@ namespace HandiImaging.Core.Summary
                     if ((++rows & 0xFFFF) == 0)
                     {
                         _cancel.ThrowIfCancellationRequested();
-                        _onProgress?.Invoke(new SummaryProgress(activity, 0.8 * (_doneInputBytes + stream.Position) / _totalInputBytes));
+                        _onProgress?.Invoke(new SummaryProgress(activity, 0.8 * Math.Min(length, _doneInputBytes + parser.CharCount) / _totalInputBytes));
                     }
+                    CheckWidth(parser, path, line, columns);
                     var subject = Field(parser, 0)?.Trim();
                     if (string.IsNullOrEmpty(subject))
                     {
@@ -339,7 +321,7 @@ namespace HandiImaging.Core.Summary
                     var dateText = Field(parser, 1);
                     var day = SessionEntry.NoDate;
                     if (string.IsNullOrWhiteSpace(dateText)) Warn(path, line, "no date; written as null and sorted last");
-                    else if (!TryParseDay(dateText!, formats, out day)) Warn(path, line, $"date is not {string.Join(" or ", formats)}; written as null and sorted last");
+                    else if (!TryParseDay(dateText!, out day)) Warn(path, line, $"date is not {DateValue.AcceptedForms}; written as null and sorted last");
                     if (day == PlaceholderDay)
                     {
                         _placeholders++;
@@ -354,7 +336,7 @@ namespace HandiImaging.Core.Summary
                         Section = (byte)section.Index,
                     });
                 }
-                _doneInputBytes += stream.Length;
+                _doneInputBytes += length;
             }
 
             // ---- arranging ----

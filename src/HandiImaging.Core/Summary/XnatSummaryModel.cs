@@ -140,6 +140,9 @@ namespace HandiImaging.Core.Summary
 
         /// <summary>All warnings, including any beyond the listed ones.</summary>
         public int WarningCount { get; }
+
+        /// <summary>How each input was decoded ("CT.csv: UTF-8"), for Verbose.</summary>
+        public IReadOnlyList<string> InputEncodings { get; internal set; } = Array.Empty<string>();
     }
 
     /// <summary>Where a long merge has got to (for Write-Progress).</summary>

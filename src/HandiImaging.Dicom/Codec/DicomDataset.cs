@@ -16,6 +16,12 @@ public sealed class DicomDataset : IEnumerable<DicomElement>
 
     public int Count => _elements.Count;
 
+    /// <summary>
+    /// What the decoder could not honour in this dataset's character set (an unknown Specific Character Set
+    /// term or escape sequence, decoded as Latin-1 instead); empty when everything decoded as declared.
+    /// </summary>
+    public IReadOnlyList<string> DecodingWarnings { get; internal set; } = Array.Empty<string>();
+
     public bool Contains(DicomTag tag) => _elements.ContainsKey(tag);
 
     public DicomElement? GetElement(DicomTag tag) => _elements.TryGetValue(tag, out var e) ? e : null;

@@ -55,7 +55,12 @@ public static class DicomDatasetCodec
             throw new ArgumentOutOfRangeException(nameof(count));
         }
         var reader = new Reader(data, offset, offset + count, syntax.IsExplicitVR, limits ?? DicomCodecLimits.Default);
-        return reader.ReadDataset(offset + count, untilItemDelimiter: false, DicomCharacterSets.Latin1, depth: 0);
+        var dataset = reader.ReadDataset(offset + count, untilItemDelimiter: false, DicomCharacterSet.Default, depth: 0);
+        if (reader.Warnings.Count > 0)
+        {
+            dataset.DecodingWarnings = reader.Warnings;
+        }
+        return dataset;
     }
 
     private static Encoding ChooseEncoding(DicomDataset dataset, out bool declareUtf8)
@@ -185,6 +190,9 @@ public static class DicomDatasetCodec
         private int _pos;
         private bool _explicit;
 
+        /// <summary>Character-set problems met while decoding (unknown terms, unknown escapes), each once.</summary>
+        public List<string> Warnings { get; } = new();
+
         public Reader(byte[] data, int start, int end, bool isExplicit, DicomCodecLimits limits)
         {
             _data = data;
@@ -195,7 +203,7 @@ public static class DicomDatasetCodec
         }
 
         /// <summary>Reads elements up to <paramref name="end"/>, or up to an item delimiter.</summary>
-        public DicomDataset ReadDataset(int end, bool untilItemDelimiter, Encoding encoding, int depth)
+        public DicomDataset ReadDataset(int end, bool untilItemDelimiter, DicomCharacterSet charset, int depth)
         {
             var dataset = new DicomDataset();
             while (true)
@@ -231,7 +239,7 @@ public static class DicomDatasetCodec
                     {
                         _explicit = false;
                     }
-                    var items = ReadSequence(length, end, encoding, depth + 1);
+                    var items = ReadSequence(length, end, charset, depth + 1);
                     _explicit = wasExplicit;
                     dataset.Put(new DicomElement(tag, DicomVR.SQ, null, null, items));
                     continue;
@@ -243,10 +251,17 @@ public static class DicomDatasetCodec
                 var value = ReadValue(tag, length, end);
                 if (DicomVRInfo.IsText(vr))
                 {
-                    var text = encoding.GetString(value).TrimEnd(' ', '\0');
+                    var text = charset.Decode(value, vr, Warnings).TrimEnd(' ', '\0');
                     if (tag == DicomTags.SpecificCharacterSet)
                     {
-                        encoding = DicomCharacterSets.ForDecoding(text);
+                        charset = DicomCharacterSet.Parse(text);
+                        foreach (var warning in charset.Warnings)
+                        {
+                            if (!Warnings.Contains(warning))
+                            {
+                                Warnings.Add(warning);
+                            }
+                        }
                     }
                     dataset.Put(new DicomElement(tag, vr, text, null, null));
                 }
@@ -257,7 +272,7 @@ public static class DicomDatasetCodec
             }
         }
 
-        private List<DicomDataset> ReadSequence(uint length, int enclosingEnd, Encoding encoding, int depth)
+        private List<DicomDataset> ReadSequence(uint length, int enclosingEnd, DicomCharacterSet charset, int depth)
         {
             if (depth > _limits.MaxSequenceDepth)
             {
@@ -287,16 +302,16 @@ public static class DicomDatasetCodec
                     throw new DicomProtocolException($"Expected an item tag in a sequence, found {tag}.");
                 }
                 var item = itemLength == UndefinedLength
-                    ? ReadDataset(end, untilItemDelimiter: true, encoding, depth)
-                    : ReadDefinedItem(itemLength, end, encoding, depth);
+                    ? ReadDataset(end, untilItemDelimiter: true, charset, depth)
+                    : ReadDefinedItem(itemLength, end, charset, depth);
                 items.Add(item);
             }
         }
 
-        private DicomDataset ReadDefinedItem(uint length, int enclosingEnd, Encoding encoding, int depth)
+        private DicomDataset ReadDefinedItem(uint length, int enclosingEnd, DicomCharacterSet charset, int depth)
         {
             var itemEnd = CheckedEnd(length, enclosingEnd, "item");
-            var item = ReadDataset(itemEnd, untilItemDelimiter: false, encoding, depth);
+            var item = ReadDataset(itemEnd, untilItemDelimiter: false, charset, depth);
             if (_pos != itemEnd)
             {
                 throw new DicomProtocolException("An element overruns the end of its item.");
@@ -315,7 +330,12 @@ public static class DicomDatasetCodec
             Require(2, end);
             if (!DicomVRInfo.TryParse(_data[_pos], _data[_pos + 1], out var vr))
             {
-                throw new DicomProtocolException($"{tag}: invalid VR bytes 0x{_data[_pos]:X2}{_data[_pos + 1]:X2}.");
+                if (!DicomVRInfo.IsLetter(_data[_pos]) || !DicomVRInfo.IsLetter(_data[_pos + 1]))
+                {
+                    throw new DicomProtocolException($"{tag}: invalid VR bytes 0x{_data[_pos]:X2}{_data[_pos + 1]:X2}.");
+                }
+                // A VR defined after this code was written: new VRs use the long form (PS3.5 §7.1.2), so read it as UN, like dcmtk.
+                vr = DicomVR.UN;
             }
             _pos += 2;
             if (DicomVRInfo.HasLongLength(vr))

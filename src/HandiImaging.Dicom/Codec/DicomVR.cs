@@ -29,6 +29,8 @@ internal static class DicomVRInfo
     /// <summary>UI values are padded with NUL, other strings with a space, binary values with zero.</summary>
     public static byte PaddingByte(DicomVR vr) => vr == DicomVR.UI || !IsText(vr) ? (byte)0 : (byte)' ';
 
+    public static bool IsLetter(byte b) => b >= 'A' && b <= 'Z';
+
     public static bool TryParse(byte first, byte second, out DicomVR vr)
     {
         vr = default;

@@ -19,7 +19,8 @@ namespace HandiImaging.Dicom;
 /// </summary>
 public sealed class DicomAssociation : IAsyncDisposable, IDisposable
 {
-    private static readonly byte[] AbortBytes = PduCodec.Encode(new AbortPdu(0, 0));
+    /// <summary>How long an abort waits for the peer to close after our A-ABORT, so closing cannot reset it away.</summary>
+    private static readonly TimeSpan AbortLinger = TimeSpan.FromMilliseconds(500);
 
     private readonly TcpClient _tcp;
     private readonly Stream _stream;
@@ -48,6 +49,12 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
     public uint PeerMaxPduLength { get; private set; }
     public string PeerImplementationClassUid { get; private set; } = "";
     public string? PeerImplementationVersionName { get; private set; }
+
+    /// <summary>Why the last <see cref="ReleaseAsync"/> was not confirmed by the PACS; null when it was (or none ran).</summary>
+    public string? ReleaseProblem { get; private set; }
+
+    /// <summary>Our end of the connection, for tests that must find the peer process serving it.</summary>
+    internal System.Net.EndPoint? LocalEndPoint => _closed ? null : _tcp.Client.LocalEndPoint;
 
     /// <summary>
     /// True when the association is open, idle, and the peer has not closed or aborted it meanwhile (peers
@@ -97,6 +104,10 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
         {
             await association.NegotiateAsync(services | DicomServices.Verification, cancellationToken).ConfigureAwait(false);
             return association;
+        }
+        catch (DicomProtocolException e)
+        {
+            throw association.ProtocolAbort(e);
         }
         catch
         {
@@ -166,7 +177,6 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
         await SendAsync(context.Id, DimseCommands.Move(sopClass, messageId, destinationAeTitle), data, cancellationToken)
             .ConfigureAwait(false);
         var overall = Deadline.After(Options.MoveTimeout);
-        DicomMoveProgress last = new(null, null, null, null);
         while (true)
         {
             var deadline = Deadline.Earlier(Deadline.After(Options.MoveResponseTimeout), overall);
@@ -184,39 +194,52 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
                 throw;
             }
             var command = response.Command;
-            last = new DicomMoveProgress(
-                command.GetInt32(DicomTags.NumberOfRemainingSuboperations) ?? last.Remaining,
-                command.GetInt32(DicomTags.NumberOfCompletedSuboperations) ?? last.Completed,
-                command.GetInt32(DicomTags.NumberOfFailedSuboperations) ?? last.Failed,
-                command.GetInt32(DicomTags.NumberOfWarningSuboperations) ?? last.Warning);
+            // Each response's counts stand alone: the totals are the final response's, and a count it leaves
+            // out is unknown — never a pending response's figure (PS3.4 C.4.2.1.6).
+            var counts = new DicomMoveProgress(
+                command.GetInt32(DicomTags.NumberOfRemainingSuboperations),
+                command.GetInt32(DicomTags.NumberOfCompletedSuboperations),
+                command.GetInt32(DicomTags.NumberOfFailedSuboperations),
+                command.GetInt32(DicomTags.NumberOfWarningSuboperations));
             if (response.Status.IsPending)
             {
-                progress?.Report(last);
+                progress?.Report(counts);
                 continue;
             }
             var errorComment = command.GetString(DicomTags.ErrorComment);
+            var failedInstances = response.Dataset == null
+                ? Array.Empty<string>()
+                : DecodeDataset(response.Dataset, context.TransferSyntax).GetStrings(DicomTags.FailedSopInstanceUidList).Where(u => u.Length > 0).ToArray();
             return new DicomMoveResult
             {
                 Status = response.Status,
                 Destination = destinationAeTitle,
-                Remaining = last.Remaining,
-                Completed = last.Completed ?? 0,
-                Failed = last.Failed ?? 0,
-                Warning = last.Warning ?? 0,
+                Remaining = counts.Remaining,
+                Completed = counts.Completed,
+                Failed = counts.Failed,
+                Warning = counts.Warning,
+                FailedSopInstanceUids = failedInstances,
                 ErrorComment = errorComment,
-                Message = DicomMessages.ExplainMove(Options, response.Status, destinationAeTitle, last, errorComment),
+                Message = DicomMessages.ExplainMove(Options, response.Status, destinationAeTitle, counts, errorComment),
             };
         }
     }
 
-    /// <summary>A-RELEASE; closes the connection. Does nothing if already closed.</summary>
-    public async Task ReleaseAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A-RELEASE; closes the connection. Returns true when the PACS confirmed (A-RELEASE-RP). A PACS that does
+    /// not confirm in time, aborts or just closes instead ends the association all the same: false, with
+    /// <see cref="ReleaseProblem"/> saying what happened — the operations before it stand. A release collision
+    /// (the PACS asks to release at the same time) is answered as PS3.8 AR-8/AR-9 says for the requestor: our
+    /// A-RELEASE-RP first, then we wait for the PACS's. Does nothing (true) if already closed.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(CancellationToken cancellationToken = default)
     {
         if (_closed)
         {
-            return;
+            return true;
         }
         using var operation = BeginOperation();
+        ReleaseProblem = null;
         var deadline = Deadline.After(Options.AssociationTimeout);
         try
         {
@@ -225,28 +248,51 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
             while (true)
             {
                 var pdu = await NextPduAsync(deadline, DicomTimeoutPhase.Release, cancellationToken).ConfigureAwait(false);
-                // A release collision (peer also sent RQ) ends the association just as well.
-                if (pdu is ReleaseResponsePdu or ReleaseRequestPdu or AbortPdu)
+                switch (pdu)
                 {
-                    break;
+                    case ReleaseResponsePdu:
+                        Close("released");
+                        return true;
+                    case ReleaseRequestPdu:
+                        await WriteAsync(PduCodec.Encode(new ReleaseResponsePdu()), deadline, DicomTimeoutPhase.Release, cancellationToken)
+                            .ConfigureAwait(false);
+                        continue;
+                    case AbortPdu:
+                        Close("aborted by the PACS");
+                        ReleaseProblem = $"PACS at {Options.Endpoint} answered the release request with A-ABORT.";
+                        return false;
                 }
+                // Anything else (a late response) is of no interest once we asked to release.
             }
-            Close("released");
         }
         catch (OperationCanceledException)
         {
             Abort();
             throw;
         }
+        catch (DicomTimeoutException e)
+        {
+            ReleaseProblem = e.Message;
+            return false;
+        }
         catch (DicomException e) when (e is DicomConnectionException or DicomAssociationAbortedException)
         {
-            // The peer dropped the connection instead of answering: the association is over either way.
-            Close("released");
+            Close("the connection was lost");
+            ReleaseProblem = $"PACS at {Options.Endpoint} closed the connection without confirming the release.";
+            return false;
         }
     }
 
     /// <summary>Sends A-ABORT (best effort) and closes the connection. Safe to call at any time, repeatedly.</summary>
-    public void Abort()
+    public void Abort() => Abort(AbortReasons.ServiceUser, AbortReasons.NotSpecified);
+
+    /// <summary>
+    /// Sends A-ABORT with <paramref name="source"/> and <paramref name="reason"/> and closes the connection only
+    /// once the PDU is out: the send side is shut (FIN after the PDU), then what the peer still sends is read and
+    /// dropped until it closes or <see cref="AbortLinger"/> passes — closing with unread input would make the
+    /// kernel reset the connection and could destroy the A-ABORT in flight.
+    /// </summary>
+    private void Abort(byte source, byte reason)
     {
         if (_closed)
         {
@@ -254,14 +300,44 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
         }
         try
         {
-            _tcp.Client.SendTimeout = 500;
-            _tcp.Client.Send(AbortBytes);
+            var socket = _tcp.Client;
+            socket.SendTimeout = 500;
+            socket.Send(PduCodec.Encode(new AbortPdu(source, reason)));
+            socket.Shutdown(SocketShutdown.Send);
+            socket.ReceiveTimeout = 100;
+            var scratch = new byte[4096];
+            var linger = Stopwatch.StartNew();
+            while (linger.Elapsed < AbortLinger)
+            {
+                if (!socket.Poll(50_000, SelectMode.SelectRead))
+                {
+                    continue;
+                }
+                try
+                {
+                    if (socket.Receive(scratch) == 0)
+                    {
+                        break;
+                    }
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+                {
+                    // A pending read of ours took the bytes first; keep waiting for the close.
+                }
+            }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
             // Aborting a connection that is already broken: nothing more to do.
         }
         Close("aborted");
+    }
+
+    /// <summary>A protocol error we detected: A-ABORT as the service provider, with the reason.</summary>
+    private DicomProtocolException ProtocolAbort(DicomProtocolException error)
+    {
+        Abort(AbortReasons.ServiceProvider, error.AbortReason);
+        return error;
     }
 
     public async ValueTask DisposeAsync()
@@ -414,8 +490,8 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
                     $"'{Options.CalledAeTitle}' and that the calling AE '{Options.CallingAeTitle}' is registered on the PACS.",
                     onFirstRequest: false);
             default:
-                Abort();
-                throw new DicomProtocolException($"PACS at {Options.Endpoint} answered the association request with {answer.Type}.");
+                throw ProtocolAbort(new DicomProtocolException(
+                    $"PACS at {Options.Endpoint} answered the association request with {answer.Type}.", AbortReasons.UnexpectedPdu));
         }
     }
 
@@ -438,14 +514,17 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
             }
             var syntax = DicomTransferSyntax.FromUid(answer.TransferSyntax)
                 ?? throw new DicomProtocolException(
-                    $"PACS at {Options.Endpoint} chose transfer syntax '{answer.TransferSyntax}', which was not offered.");
+                    $"PACS at {Options.Endpoint} chose transfer syntax '{answer.TransferSyntax}', which was not offered.",
+                    AbortReasons.InvalidParameterValue);
             _contexts[answer.Id] = new AcceptedContext(answer.Id, proposal.AbstractSyntax, syntax);
         }
         if (_contexts.Count == 0)
         {
+            var reasons = proposals.Select(p => $"{DicomMessages.ServiceName(p.AbstractSyntax)}: " +
+                (_refusals.TryGetValue(p.AbstractSyntax, out var why) ? DicomMessages.ContextRefusal(why) : "not answered"));
             throw new DicomServiceNotAcceptedException(
-                $"PACS at {Options.Endpoint} accepted the association but none of the requested services " +
-                $"({string.Join(", ", proposals.Select(p => DicomMessages.ServiceName(p.AbstractSyntax)))}).");
+                $"PACS at {Options.Endpoint} accepted the association but none of the requested services — " +
+                $"{string.Join("; ", reasons)}. Ask the PACS administrator to allow these services for calling AE '{Options.CallingAeTitle}'.");
         }
     }
 
@@ -481,7 +560,7 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
             return context;
         }
         var why = _refusals.TryGetValue(sopClass, out var result)
-            ? $"it refused the presentation context ({result})"
+            ? $"it refused the presentation context ({DicomMessages.ContextRefusal(result)})"
             : "it was not requested when the association was opened";
         throw new DicomServiceNotAcceptedException($"PACS at {Options.Endpoint} cannot do {DicomMessages.ServiceName(sopClass)} on this association: {why}.");
     }
@@ -524,10 +603,9 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
                             }
                         }
                     }
-                    catch (DicomProtocolException)
+                    catch (DicomProtocolException e)
                     {
-                        Abort();
-                        throw;
+                        throw ProtocolAbort(e);
                     }
                     break;
                 case AbortPdu abort:
@@ -537,18 +615,18 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
                     Abort();
                     throw PeerEnded("asked to release the association in the middle of an operation", null);
                 default:
-                    Abort();
-                    throw new DicomProtocolException($"PACS at {Options.Endpoint} sent an unexpected {pdu.Type} PDU.");
+                    throw ProtocolAbort(new DicomProtocolException(
+                        $"PACS at {Options.Endpoint} sent an unexpected {pdu.Type} PDU.", AbortReasons.UnexpectedPdu));
             }
         }
         var response = _ready.Dequeue();
         _responsesReceived++;
         if (response.CommandField != commandField || response.MessageIdBeingRespondedTo != messageId)
         {
-            Abort();
-            throw new DicomProtocolException(
+            throw ProtocolAbort(new DicomProtocolException(
                 $"PACS at {Options.Endpoint} sent command 0x{response.CommandField:X4} answering message " +
-                $"{response.MessageIdBeingRespondedTo?.ToString() ?? "(none)"} while we waited for 0x{commandField:X4} answering message {messageId}.");
+                $"{response.MessageIdBeingRespondedTo?.ToString() ?? "(none)"} while we waited for 0x{commandField:X4} answering message {messageId}.",
+                AbortReasons.UnexpectedParameter));
         }
         return response;
     }
@@ -591,10 +669,9 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
         {
             return DicomDatasetCodec.Decode(data, syntax, new DicomCodecLimits { MaxElementLength = Options.MaxDatasetLength });
         }
-        catch (DicomProtocolException)
+        catch (DicomProtocolException e)
         {
-            Abort();
-            throw;
+            throw ProtocolAbort(e);
         }
     }
 
@@ -632,10 +709,9 @@ public sealed class DicomAssociation : IAsyncDisposable, IDisposable
         {
             return await read.ConfigureAwait(false);
         }
-        catch (DicomProtocolException)
+        catch (DicomProtocolException e)
         {
-            Abort();
-            throw;
+            throw ProtocolAbort(e);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {

@@ -38,14 +38,16 @@ internal static class DicomMessages
 
     public static string ExplainMove(DicomClientOptions o, DicomStatus status, string destination, DicomMoveProgress counts, string? errorComment)
     {
-        var tally = $"{counts.Completed ?? 0} completed, {counts.Failed ?? 0} failed, {counts.Warning ?? 0} warning";
+        var tally = counts.Completed == null && counts.Failed == null && counts.Warning == null
+            ? "sub-operation counts not reported"
+            : $"{Count(counts.Completed)} completed, {Count(counts.Failed)} failed, {Count(counts.Warning)} warning";
         var comment = string.IsNullOrEmpty(errorComment) ? "" : $" PACS said: {errorComment}";
         return status.Code switch
         {
             0x0000 => $"Moved to '{destination}': {tally}.",
             0xA801 => $"PACS at {o.Endpoint} does not know the move destination '{destination}' (status {status}) — register that AE " +
-                      "title (with its host and port) on the PACS, or check -Destination.{comment}",
-            0xFE00 => $"Move to '{destination}' was cancelled: {tally}.",
+                      $"title (with its host and port) on the PACS, or check -Destination.{comment}",
+            0xFE00 => $"Move to '{destination}' was cancelled: {tally}.{comment}",
             0xB000 => $"Move to '{destination}' finished with failures: {tally} — check that '{destination}' accepts these images.{comment}",
             0xA700 or 0xA701 or 0xA702 => $"PACS at {o.Endpoint} is out of resources for this move (status {status}): {tally}.{comment}",
             0xA900 => $"PACS at {o.Endpoint} says the move identifier does not match the information model (status {status}).{comment}",
@@ -55,6 +57,18 @@ internal static class DicomMessages
             _ => $"Move to '{destination}' ended with status {status}: {tally}.{comment}",
         };
     }
+
+    private static string Count(int? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown";
+
+    /// <summary>A presentation-context result (PS3.8 Table 9-18) in words.</summary>
+    public static string ContextRefusal(PresentationContextResult result) => result switch
+    {
+        PresentationContextResult.UserRejection => "refused by the PACS (user rejection, 1)",
+        PresentationContextResult.NoReason => "refused without a reason (2)",
+        PresentationContextResult.AbstractSyntaxNotSupported => "service not supported (abstract syntax not supported, 3)",
+        PresentationContextResult.TransferSyntaxesNotSupported => "none of our transfer syntaxes accepted (4)",
+        _ => $"refused with result {(byte)result}",
+    };
 
     public static string ServiceName(string sopClassUid) => sopClassUid switch
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace HandiImaging.Dicom;
 
@@ -14,6 +15,8 @@ public sealed record DicomEchoResult
     public uint PeerMaxPduLength { get; init; }
     public string PeerImplementationClassUid { get; init; } = "";
     public string? PeerImplementationVersionName { get; init; }
+    /// <summary>Set when the echo succeeded but the PACS did not confirm the release (see <see cref="DicomAssociation.ReleaseProblem"/>).</summary>
+    public string? ReleaseWarning { get; init; }
 }
 
 /// <summary>How a C-FIND ended (available once the matches have been enumerated to the end).</summary>
@@ -39,13 +42,16 @@ public sealed record DicomMoveResult
 {
     public DicomStatus Status { get; init; }
     public string Destination { get; init; } = "";
+    /// <summary>The counts of the final response; null where it left one out (unknown — not a pending response's figure).</summary>
     public int? Remaining { get; init; }
-    public int Completed { get; init; }
-    public int Failed { get; init; }
-    public int Warning { get; init; }
+    public int? Completed { get; init; }
+    public int? Failed { get; init; }
+    public int? Warning { get; init; }
+    /// <summary>Failed SOP Instance UID List (0008,0058) of the final response.</summary>
+    public IReadOnlyList<string> FailedSopInstanceUids { get; init; } = Array.Empty<string>();
     public string? ErrorComment { get; init; }
-    /// <summary>Success, or warnings only; no failed sub-operation.</summary>
-    public bool IsSuccess => (Status.IsSuccess || Status.Category == DicomStatusCategory.Warning) && Failed == 0;
+    /// <summary>Final status success (0x0000) and no failed sub-operation; 0xB000 (some failed) never is.</summary>
+    public bool IsSuccess => Status.IsSuccess && (Failed ?? 0) == 0 && FailedSopInstanceUids.Count == 0;
     /// <summary>A sentence that says what happened and, on failure, what to check.</summary>
     public string Message { get; init; } = "";
 }

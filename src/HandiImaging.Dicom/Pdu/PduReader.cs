@@ -19,7 +19,7 @@ internal static class PduReader
         var type = header[0];
         if (type < (byte)PduType.AssociateRequest || type > (byte)PduType.Abort)
         {
-            throw new DicomProtocolException($"Unknown PDU type 0x{type:X2}.");
+            throw new DicomProtocolException($"Unknown PDU type 0x{type:X2}.", AbortReasons.UnrecognizedPdu);
         }
         var length = PduCodec.ReadUInt32BE(header, 2);
         var limit = type == (byte)PduType.DataTransfer ? maxDataPduLength : MaxAssociationPduLength;

@@ -79,6 +79,19 @@ internal sealed record ReleaseResponsePdu : DicomPdu
     public override PduType Type => PduType.ReleaseResponse;
 }
 
+/// <summary>A-ABORT sources and reasons (PS3.8 Table 9-26); a reason is given only with source 2.</summary>
+internal static class AbortReasons
+{
+    public const byte ServiceUser = 0;
+    public const byte ServiceProvider = 2;
+
+    public const byte NotSpecified = 0;
+    public const byte UnrecognizedPdu = 1;
+    public const byte UnexpectedPdu = 2;
+    public const byte UnexpectedParameter = 5;
+    public const byte InvalidParameterValue = 6;
+}
+
 /// <summary>Source 0 = service user, 2 = service provider.</summary>
 internal sealed record AbortPdu(byte Source, byte Reason) : DicomPdu
 {

@@ -43,7 +43,7 @@ namespace HandiImaging.Commands
         private string _ledgerPath = "";
         private int _placeholders;
 
-        /// <summary>The failure ledger CSV. Created (with its header) when it does not exist.</summary>
+        /// <summary>The failure ledger CSV, taken literally (no wildcards). Created (with its header) when it does not exist; a cohort or rules file there is refused.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string LedgerPath { get; set; } = "";
@@ -88,6 +88,7 @@ namespace HandiImaging.Commands
 
         /// <summary>The date recorded as FirstSeen/LastSeen; today by default. Use it to load earlier quarters in order.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime AsOf { get; set; } = DateTime.Today;
 
         /// <summary>Return the ledger rows added or updated instead of the summary.</summary>
@@ -96,9 +97,11 @@ namespace HandiImaging.Commands
 
         protected override void BeginProcessing()
         {
+            RequirePastDate(AsOf, nameof(AsOf));
             _ledgerPath = ResolveOutputPath(LedgerPath);
             if (Directory.Exists(_ledgerPath))
                 Fail(new IOException($"{_ledgerPath} is a folder; give the ledger's file name."), "LedgerPathIsFolder", ErrorCategory.InvalidArgument, LedgerPath);
+            EnsureOutputIsNotInput(_ledgerPath, nameof(LedgerPath), Array.Empty<(string?, string)>(), ProtectedFileKind.FailureLedger);
         }
 
         protected override void ProcessRecord()

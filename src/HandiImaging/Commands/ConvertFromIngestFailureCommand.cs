@@ -99,11 +99,10 @@ namespace HandiImaging.Commands
                 {
                     Fail(ex, "IdMapUnreadable", CategoryOf(ex), _mapPath);
                 }
-                WriteVerbose($"ID map {_mapPath}: {map!.Count} hospital IDs.");
-                if (map.Conflicts.Count > 0)
-                {
-                    WriteWarning($"{map.Conflicts.Count} hospital ID(s) are listed in {_mapPath} with different NHS numbers; the first listed is used: {string.Join(", ", map.Conflicts.Take(IngestFailureStats.MaxExamples))}.");
-                }
+                WriteVerbose($"ID map {_mapPath}: {map!.Count} hospital IDs; read as {map.Encoding}.");
+                foreach (var warning in map.Warnings.Take(IngestFailureStats.MaxExamples)) WriteWarning(warning.Message);
+                if (map.Warnings.Count > IngestFailureStats.MaxExamples)
+                    WriteWarning($"{_mapPath}: {map.Warnings.Count - IngestFailureStats.MaxExamples} further NHS-number warnings not listed; check the map with Test-NhsNumber -LiteralPath.");
             }
             _reader = new IngestFailureReader(map, IncludePlaceholder.IsPresent);
         }
@@ -155,6 +154,7 @@ namespace HandiImaging.Commands
                 Flush();
             }
             var stats = _reader!.Stats;
+            foreach (var encoding in stats.Encodings) WriteVerbose($"Read {encoding}.");
             WriteVerbose($"{stats.Records} failure record(s) returned; {stats.PlaceholdersDropped} placeholder(s) dated 2099-01-01 dropped; {stats.DuplicatesCollapsed} exact repeat(s) collapsed; {stats.Unreadable} unreadable.");
             if (stats.NoMap && stats.Records > 0)
             {

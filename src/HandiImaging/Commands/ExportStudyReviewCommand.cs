@@ -30,11 +30,11 @@ namespace HandiImaging.Commands
     [OutputType(typeof(StudyReviewItem))]
     public sealed class ExportStudyReviewCommand : HandiCmdlet
     {
-        /// <summary>The review file to write: .xlsx (with a drop-down for the decision) or .csv.</summary>
+        /// <summary>The review file to write: .xlsx (with a drop-down for the decision) or .csv. Taken literally (an output has no wildcards). It may not be the rules workbook, a rules CSV, a cohort or the failure ledger.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
         public string Path { get; set; } = "";
 
-        /// <summary>The review file to write, taken literally.</summary>
+        /// <summary>The review file to write, taken literally (no wildcards).</summary>
         [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
         [Alias("PSPath")]
         public string LiteralPath { get; set; } = "";
@@ -57,9 +57,11 @@ namespace HandiImaging.Commands
 
         protected override void BeginProcessing()
         {
-            _path = ResolveOutputPath(ParameterSetName == "LiteralPath" ? LiteralPath : Path);
+            _path = ResolveOutputFile(ParameterSetName == "LiteralPath" ? LiteralPath : Path, ParameterSetName);
             if (!StudyRuleFile.IsWorkbook(_path) && !StudyRuleFile.IsCsv(_path))
                 Fail(new ArgumentException($"{_path}: a review file is .xlsx or .csv."), "UnsupportedFileType", ErrorCategory.InvalidArgument, _path);
+            // A review never replaces the rules workbook (or a cohort or ledger) it would be confused with.
+            EnsureOutputIsNotInput(_path, ParameterSetName, Array.Empty<(string?, string)>());
         }
 
         protected override void ProcessRecord()

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using HandiImaging.Core.IO;
 using HandiImaging.Core.Pacs;
 
 namespace HandiImaging.Commands
@@ -19,9 +20,17 @@ namespace HandiImaging.Commands
     /// single days) and the results are merged without duplicates. A warning says when a single day still
     /// overflows.</para>
     /// <para>A patient whose query fails is a non-terminating error whose TargetObject is the patient ID, so
-    /// later steps can leave that patient's window unchanged; the other patients go on. When the PACS cannot
-    /// be reached or refuses our AE titles before any query succeeded, the command stops with that error.
+    /// later steps can leave that patient's window unchanged; the other patients go on. Transient faults — an
+    /// aborted association, a transient rejection, "out of resources" with no matches — are retried on a new
+    /// association with backoff, and when the PACS says its limit of simultaneous associations is reached the
+    /// command goes on with fewer. When the PACS cannot be reached, permanently rejects our AE titles or accepts
+    /// none of the services before any query succeeded, the command stops with that error (also when the first
+    /// five patients all end with the PACS aborting our first request, the mark of an unregistered calling AE).
     /// Ctrl+C cancels the queries in flight (C-CANCEL, then abort).</para>
+    /// <para>Every study the PACS returns is checked against the patient ID, accession number and UIDs asked
+    /// for; studies of anyone else are left out with a warning. A patient ID or accession number holding '*',
+    /// '?' or '\' cannot be matched literally in DICOM and is refused (error PacsQueryKeyNotMatchable) rather
+    /// than queried. No patient costs more than -MaxQueriesPerPatient study-level C-FINDs.</para>
     /// <para>Some PACS (dcmqrscp among them) do not return ModalitiesInStudy; -ResolveModality then asks for the
     /// modalities of each such study's series. A -Modality filter always does so.</para>
     /// </remarks>
@@ -47,8 +56,8 @@ namespace HandiImaging.Commands
         private int _queued;
         private int _done;
         private int _failed;
-        private int _succeeded;
         private int _studies;
+        private readonly SettingsProblemDetector _settings = new SettingsProblemDetector();
         private Exception? _settingsProblem;
 
         /// <summary>The PACS to ask: a PacsConnection from New-PacsConnection, or a hashtable with the same keys.</summary>
@@ -67,14 +76,17 @@ namespace HandiImaging.Commands
 
         /// <summary>Only studies on or after this date. Binds from the Since property of Import-Cohort's patients (empty for new patients: all time).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [UserDateTransformation]
         public DateTime? Since { get; set; }
 
         /// <summary>Only studies on or after this date.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [UserDateTransformation]
         public DateTime? From { get; set; }
 
         /// <summary>Only studies on or before this date.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [UserDateTransformation]
         public DateTime? To { get; set; }
 
         /// <summary>Only studies with a series of this modality (e.g. CT, MR, PT).</summary>
@@ -95,7 +107,13 @@ namespace HandiImaging.Commands
 
         /// <summary>The date that closes an open-ended range when an answer has to be split. Default: today.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime? AsOf { get; set; }
+
+        /// <summary>At most this many study-level C-FINDs per patient (date-range splits and retries included); a patient that needs more is an error. Default: 256.</summary>
+        [Parameter]
+        [ValidateRange(1, 100000)]
+        public int MaxQueriesPerPatient { get; set; } = StudyQueryLimits.Default.MaxQueriesPerPatient;
 
         protected override void BeginProcessing()
         {
@@ -103,7 +121,8 @@ namespace HandiImaging.Commands
             _queue = new BlockingCollection<StudyQuery>();
             var connection = Connection;
             var runner = new StudyQueryRunner(() => new DicomStudyQueryExecutor(connection), connection.ThrottleLimit,
-                connection.MaxResultsPerQuery, (AsOf ?? DateTime.Today).Date, ResolveModality.IsPresent);
+                connection.MaxResultsPerQuery, (AsOf ?? DateTime.Today).Date, ResolveModality.IsPresent,
+                StudyQueryLimits.Default with { MaxQueriesPerPatient = MaxQueriesPerPatient });
             var pump = _pump;
             _run = runner.RunAsync(_queue, new Sink(this), StopToken).ContinueWith(t => pump.Complete(), TaskScheduler.Default);
             WriteVerbose($"Querying {connection} over up to {connection.ThrottleLimit} associations");
@@ -179,6 +198,8 @@ namespace HandiImaging.Commands
                 return StudyDateRange.Parse(StudyDate!);
             }
             if (Since.HasValue && From.HasValue) throw new ArgumentException("Give either -Since or -From, not both.");
+            foreach (var (name, value) in new[] { ("Since", Since), ("From", From), ("To", To) })
+                if (value is { } date && DateValue.RangeProblem(date) is { } problem) throw new ArgumentException($"-{name} {problem}.");
             return new StudyDateRange(Since ?? From, To);
         }
 
@@ -207,9 +228,11 @@ namespace HandiImaging.Commands
 
             public void OnWarning(StudyQuery query, string message) => _cmdlet._pump!.Post(() => _cmdlet.WriteWarning(message));
 
+            public void OnNotice(StudyQuery query, string message) => _cmdlet._pump!.Post(() => _cmdlet.WriteVerbose(message));
+
             public void OnCompleted(StudyQuery query, int studyCount)
             {
-                Interlocked.Increment(ref _cmdlet._succeeded);
+                _cmdlet._settings.OnSucceeded();
                 _cmdlet._pump!.Post(() =>
                 {
                     _cmdlet._done++;
@@ -220,7 +243,7 @@ namespace HandiImaging.Commands
             public void OnFailed(StudyQuery query, Exception exception)
             {
                 // Wrong host, port or AE titles before anything worked: no query can work, so stop them all.
-                if (Volatile.Read(ref _cmdlet._succeeded) == 0 && PacsErrors.IsSettingsProblem(exception))
+                if (_cmdlet._settings.IsSettingsProblem(exception))
                 {
                     Interlocked.CompareExchange(ref _cmdlet._settingsProblem, exception, null);
                     _cmdlet._queue!.CompleteAdding();

@@ -27,7 +27,7 @@ namespace HandiImaging.Commands
     [OutputType(typeof(IngestFailureLedgerEntry))]
     public sealed class GetIngestFailureCommand : HandiCmdlet
     {
-        /// <summary>The failure ledger CSV to read.</summary>
+        /// <summary>The failure ledger CSV to read, taken literally (no wildcards).</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string LedgerPath { get; set; } = "";

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Management.Automation;
 using HandiImaging.Core.Cohort;
 using HandiImaging.Core.IO;
@@ -39,7 +40,9 @@ namespace HandiImaging.Commands
     [OutputType(typeof(CohortPatient))]
     public sealed class ImportCohortCommand : HandiCmdlet
     {
-        /// <summary>The cohort file (CSV). Wildcards are allowed but must match exactly one file.</summary>
+        private const int MaxListedWarnings = 20;
+
+        /// <summary>The cohort file (CSV). Wildcards are allowed but must match exactly one file; a name that exists exactly is taken as it is, so cohort[2024].csv works.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
         public string Path { get; set; } = "";
 
@@ -48,7 +51,7 @@ namespace HandiImaging.Commands
         [Alias("PSPath")]
         public string LiteralPath { get; set; } = "";
 
-        /// <summary>The data warehouse's extract of deceased patients (CSV); patients in it are left out.</summary>
+        /// <summary>The data warehouse's extract of deceased patients (CSV); patients in it are left out. Wildcards are allowed (one file); a name that exists exactly is taken as it is.</summary>
         [Parameter]
         public string? DeceasedPath { get; set; }
 
@@ -59,10 +62,12 @@ namespace HandiImaging.Commands
 
         /// <summary>The date the run is for (default today): a patient whose date of death is later was alive then and is still queried.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime AsOf { get; set; } = DateTime.Today;
 
         protected override void ProcessRecord()
         {
+            RequirePastDate(AsOf, nameof(AsOf));
             var path = ParameterSetName == "LiteralPath" ? ResolveExistingFile(LiteralPath, true, "LiteralPath") : ResolveExistingFile(Path, false, "Path");
             DeceasedList? deceased = null;
             if (!string.IsNullOrEmpty(DeceasedPath))
@@ -71,18 +76,21 @@ namespace HandiImaging.Commands
                 try { deceased = DeceasedList.Read(deceasedPath, AsOf); }
                 catch (InputFormatException ex) { Fail(ex, "DeceasedFileUnreadable", ErrorCategory.InvalidData, deceasedPath); return; }
                 foreach (var error in deceased.Errors) WriteItemError(error, "InvalidDeceasedRow", ErrorCategory.InvalidData, error.File);
-                WriteVerbose($"{deceasedPath}: {deceased.Count.ToString(CultureInfo.InvariantCulture)} deceased patients listed.");
+                WriteVerbose($"{deceasedPath}: read as {deceased.Encoding}; {deceased.Count.ToString(CultureInfo.InvariantCulture)} deceased patients listed.");
             }
 
             CohortReadResult result;
             try { result = CohortFile.Read(path, OverlapDays, deceased); }
             catch (InputFormatException ex) { Fail(ex, "CohortFileUnreadable", ErrorCategory.InvalidData, path); return; }
 
+            WriteVerbose($"{path}: read as {result.Encoding}.");
             foreach (var error in result.Errors) WriteItemError(error, "InvalidCohortRow", ErrorCategory.InvalidData, error.File);
+            // One warning per row (naming it, and the other row of a shared NHS number), up to a screenful.
+            foreach (var warning in result.Warnings.Take(MaxListedWarnings)) WriteWarning(warning.Message);
+            if (result.Warnings.Count > MaxListedWarnings)
+                WriteWarning($"{path}: {(result.Warnings.Count - MaxListedWarnings).ToString(CultureInfo.InvariantCulture)} further NHS-number warnings not listed; check the file with Test-NhsNumber -LiteralPath.");
             if (deceased != null)
                 WriteVerbose($"{path}: {result.DeceasedCount.ToString(CultureInfo.InvariantCulture)} deceased patients left out.");
-            if (result.InvalidNhsNumberCount > 0)
-                WriteWarning($"{path}: {result.InvalidNhsNumberCount.ToString(CultureInfo.InvariantCulture)} NHS numbers fail the check digit; they are used as written (NhsNumberValid is False). Check them with Test-NhsNumber.");
             var newCount = 0;
             foreach (var patient in result.Patients)
             {

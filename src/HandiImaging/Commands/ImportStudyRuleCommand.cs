@@ -32,7 +32,7 @@ namespace HandiImaging.Commands
     [OutputType(typeof(StudyRuleSet))]
     public sealed class ImportStudyRuleCommand : HandiCmdlet
     {
-        /// <summary>The rules file: the clinicians' .xlsx workbook or a .csv rules file. Wildcards must match exactly one file.</summary>
+        /// <summary>The rules file: the clinicians' .xlsx workbook or a .csv rules file. Wildcards must match exactly one file; a name that exists exactly is taken as it is.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
         public string Path { get; set; } = "";
 
@@ -53,6 +53,7 @@ namespace HandiImaging.Commands
             catch (StudyRuleConflictException ex) { Fail(ex, "StudyRuleConflict", ErrorCategory.InvalidData, path); return; }
             catch (InputFormatException ex) { Fail(ex, "RulesFileUnreadable", ErrorCategory.InvalidData, path); return; }
 
+            if (load.Encoding.Length > 0) WriteVerbose($"{path}: read as {load.Encoding}.");
             foreach (var error in load.Errors) WriteItemError(error, "InvalidStudyRule", ErrorCategory.InvalidData, error.File);
             // The real list has dozens of repeats: name the first few, count the rest, list them all in Verbose.
             var shown = 0;

@@ -6,6 +6,7 @@ using System.Management.Automation;
 using HandiImaging.Core.Cohort;
 using HandiImaging.Core.IO;
 using HandiImaging.Core.Summary;
+using HandiImaging.Core.Xnat;
 
 namespace HandiImaging.Commands
 {
@@ -47,27 +48,27 @@ namespace HandiImaging.Commands
     [OutputType(typeof(XnatSummaryResult))]
     public sealed class MergeXnatSummaryCommand : HandiCmdlet
     {
-        /// <summary>The folder holding the eight session exports from XNAT (CT.csv … XA.csv). An export may be empty or header-only, but must exist.</summary>
+        /// <summary>The folder holding the eight session exports from XNAT (CT.csv … XA.csv), taken literally (no wildcards). An export may be empty or header-only, but must exist.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string SessionPath { get; set; } = "";
 
-        /// <summary>CSV of Subject and Reference Date (the radiotherapy start date), header row first. Dates are read with -DateFormat.</summary>
+        /// <summary>CSV of Subject and Reference Date (the radiotherapy start date), header row first, taken literally (no wildcards). Dates are read with -DateFormat.</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
         public string ReferenceDatePath { get; set; } = "";
 
-        /// <summary>The failure ledger (only Open rows are used) or a failures CSV whose first five columns are Subject, StudyDate, AccessionNumber, StudyDescription, StudyInstanceUid. Without it the failure section is all null.</summary>
+        /// <summary>The failure ledger (only Open rows are used) or a failures CSV whose first five columns are Subject, StudyDate, AccessionNumber, StudyDescription, StudyInstanceUid. Without it the failure section is all null. Taken literally (no wildcards).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? FailurePath { get; set; }
 
-        /// <summary>The cohort file (cohort.csv): every cohort patient gets a row, with all slots null when XNAT has nothing for them yet. Bad cohort rows are warnings.</summary>
+        /// <summary>The cohort file (cohort.csv): every cohort patient gets a row, with all slots null when XNAT has nothing for them yet. Bad cohort rows are warnings. Taken literally (no wildcards).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? CohortPath { get; set; }
 
-        /// <summary>Where to write the master summary (CSV, UTF-8). An existing file is replaced in one step and kept as .bak.</summary>
+        /// <summary>Where to write the master summary (CSV, UTF-8). Taken literally (no wildcards). An existing file is replaced in one step and kept as .bak. It may not be one of the inputs, a cohort, the failure ledger or a rules file.</summary>
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
         public string OutputPath { get; set; } = "";
@@ -95,14 +96,17 @@ namespace HandiImaging.Commands
 
         protected override void ProcessRecord()
         {
-            var sessionFolder = ResolveExistingFile(SessionPath, literal: true, nameof(SessionPath));
-            if (!Directory.Exists(sessionFolder))
-                Fail(new ArgumentException($"-SessionPath '{SessionPath}' is a file; give the folder that holds the session exports."), "SessionPathNotFolder", ErrorCategory.InvalidArgument, SessionPath);
+            var sessionFolder = ResolveExistingFolder(SessionPath, nameof(SessionPath), "SessionPathNotFolder", "the session exports (CT.csv … XA.csv)");
             var referencePath = ResolveExistingFile(ReferenceDatePath, literal: true, nameof(ReferenceDatePath));
             var failurePath = FailurePath is null ? null : ResolveExistingFile(FailurePath, literal: true, nameof(FailurePath));
-            var outputPath = ResolveOutputPath(OutputPath);
+            var cohortPath = CohortPath is null ? null : ResolveExistingFile(CohortPath, literal: true, nameof(CohortPath));
+            var outputPath = ResolveOutputFile(OutputPath, nameof(OutputPath));
+            // The summary must never replace what it is made from, nor a cohort, ledger or rules file.
+            var inputs = new List<(string?, string)> { (referencePath, nameof(ReferenceDatePath)), (failurePath, nameof(FailurePath)), (cohortPath, nameof(CohortPath)) };
+            inputs.AddRange(XnatSessionExports.Locate(sessionFolder).Where(e => e.Path != null).Select(e => (e.Path, $"{nameof(SessionPath)}'s {e.FileName}")));
+            EnsureOutputIsNotInput(outputPath, nameof(OutputPath), inputs);
             var request = new XnatSummaryRequest(sessionFolder, referencePath, outputPath) { FailurePath = failurePath, ReferenceDateFormats = DateFormat };
-            if (CohortPath != null) request.CohortSubjects = CohortSubjects(ResolveExistingFile(CohortPath, literal: true, nameof(CohortPath)));
+            if (cohortPath != null) request.CohortSubjects = CohortSubjects(cohortPath);
 
             try
             {
@@ -119,6 +123,7 @@ namespace HandiImaging.Commands
                 }, StopToken);
                 progress.RecordType = ProgressRecordType.Completed;
                 WriteProgress(progress);
+                foreach (var encoding in result.InputEncodings) WriteVerbose($"Read {encoding}.");
                 WriteVerbose($"Wrote {result.SubjectCount} subjects, {result.SessionCount} sessions and {result.FailureCount} failures in {result.ColumnCount} columns to {result.OutputPath}; " +
                              $"{result.PlaceholdersExcluded} placeholders left out, {result.DuplicatesIgnored} duplicates ignored, {result.BlankSubjectsSkipped} blank subjects skipped.");
                 WriteObject(result);

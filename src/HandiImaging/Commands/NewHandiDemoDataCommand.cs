@@ -1,4 +1,5 @@
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using HandiImaging.Core.Demo;
 
@@ -26,7 +27,7 @@ namespace HandiImaging.Commands
     [OutputType(typeof(DemoDataSet))]
     public sealed class NewHandiDemoDataCommand : HandiCmdlet
     {
-        /// <summary>The folder to write into (created if missing; files of the same names are replaced).</summary>
+        /// <summary>The folder to write into, taken literally (no wildcards): a new or empty folder, or, with -Force, one whose files of the same names may be replaced.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         public string Path { get; set; } = "";
 
@@ -39,9 +40,25 @@ namespace HandiImaging.Commands
         [Parameter]
         public int Seed { get; set; } = 1;
 
+        /// <summary>Writes into a folder that already holds files, replacing those with the demo's names.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        private static string Listing(string folder)
+        {
+            var names = Directory.EnumerateFileSystemEntries(folder).Select(System.IO.Path.GetFileName).OrderBy(n => n, System.StringComparer.Ordinal).ToList();
+            return string.Join(", ", names.Take(5)) + (names.Count > 5 ? ", …" : "");
+        }
+
         protected override void EndProcessing()
         {
             var folder = ResolveOutputPath(Path);
+            if (File.Exists(folder))
+                Fail(new IOException($"-Path '{Path}' is a file; give a new or empty folder for the demo quarter."), "PathIsFile", ErrorCategory.InvalidArgument, Path);
+            // The demo's files have the real files' names (cohort.csv, the rules workbook): never over an admin's folder by accident.
+            if (!Force && Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+                Fail(new IOException($"-Path '{Path}' already holds files ({Listing(folder)}); the demo would replace those with its names. Give a new or empty folder, or add -Force."),
+                    "DemoFolderNotEmpty", ErrorCategory.ResourceExists, Path);
             if (!ShouldProcess(folder, $"Write a {Subjects}-patient demo quarter")) return;
             try
             {

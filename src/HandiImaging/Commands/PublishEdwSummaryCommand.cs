@@ -39,7 +39,7 @@ namespace HandiImaging.Commands
         private const string PathSet = "Path";
         private const string LiteralSet = "LiteralPath";
 
-        /// <summary>The master summary to publish (wildcards allowed; exactly one file).</summary>
+        /// <summary>The master summary to publish (wildcards allowed; exactly one file; a name that exists exactly is taken as it is). A folder is refused (PathIsFolder).</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
         [ValidateNotNullOrEmpty]
         public string Path { get; set; } = "";
@@ -50,7 +50,7 @@ namespace HandiImaging.Commands
         [ValidateNotNullOrEmpty]
         public string LiteralPath { get; set; } = "";
 
-        /// <summary>The warehouse's drop folder; created when missing.</summary>
+        /// <summary>The warehouse's drop folder, taken literally (no wildcards); created when missing.</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
         public string DropFolder { get; set; } = "";
@@ -77,8 +77,6 @@ namespace HandiImaging.Commands
         {
             var literal = ParameterSetName == LiteralSet;
             var source = ResolveExistingFile(literal ? LiteralPath : Path, literal, literal ? nameof(LiteralPath) : nameof(Path));
-            if (Directory.Exists(source))
-                Fail(new IOException($"{source} is a folder; give the summary CSV."), "SummaryPathIsFolder", ErrorCategory.InvalidArgument, source);
             var drop = ResolveOutputPath(DropFolder);
             if (File.Exists(drop))
                 Fail(new IOException($"-DropFolder {drop} is a file; give a folder."), "DropFolderIsFile", ErrorCategory.InvalidArgument, drop);

@@ -12,6 +12,7 @@ namespace HandiImaging.Commands
     /// <para>A successful echo does not prove that our AE title may query: some PACS (Orthanc by default) answer
     /// C-ECHO from any caller and refuse only the first query. Find-PacsStudy then says the calling AE title is
     /// probably not registered.</para>
+    /// <para>A PACS that answers the echo but not the release that follows still passes; a warning says so.</para>
     /// </remarks>
     /// <example>
     /// <code>New-PacsConnection -HostName pacs.example.nhs.uk -Port 104 -CalledAeTitle SECTRA -CallingAeTitle HANDI | Test-PacsConnection</code>
@@ -31,7 +32,9 @@ namespace HandiImaging.Commands
             WriteVerbose($"C-ECHO to {Connection}");
             try
             {
-                WriteObject(PacsDicom.EchoAsync(Connection, StopToken).GetAwaiter().GetResult());
+                var echo = PacsDicom.EchoAsync(Connection, StopToken).GetAwaiter().GetResult();
+                if (echo.Warning != null) WriteWarning(echo.Warning);
+                WriteObject(echo);
             }
             catch (System.Exception ex) when (!(ex is PipelineStoppedException))
             {

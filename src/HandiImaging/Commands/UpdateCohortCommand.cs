@@ -15,7 +15,7 @@ namespace HandiImaging.Commands
     /// Status to Existing and LastQueried to -AsOf (today by default). Patients not given are untouched, so a patient
     /// whose query failed is queried over the same window next time.</para>
     /// <para>Everything else in the file is kept exactly: other rows byte for byte, other columns (such as Note),
-    /// quoting, line endings. The file is replaced atomically under a lock (cohort.csv.lock) that stops two runs
+    /// quoting, line endings. The file is replaced atomically under a lock (.handiimaging/cohort.csv.lock, a hidden folder beside it) that stops two runs
     /// writing at once; the previous version is kept as cohort.csv.bak. The whole input is collected first and written
     /// once, at the end of the pipeline.</para>
     /// <para>A hospital ID that is not in the cohort file is a non-terminating error (PatientNotInCohort).</para>
@@ -32,7 +32,7 @@ namespace HandiImaging.Commands
     [OutputType(typeof(CohortChange))]
     public sealed class UpdateCohortCommand : HandiCmdlet
     {
-        /// <summary>The cohort file (CSV) to update. Wildcards must match exactly one file.</summary>
+        /// <summary>The cohort file (CSV) to update. Wildcards must match exactly one file; a name that exists exactly is taken as it is.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
         public string Path { get; set; } = "";
 
@@ -47,6 +47,7 @@ namespace HandiImaging.Commands
 
         /// <summary>The date the patients were queried; written as LastQueried (yyyy-MM-dd). Default today.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime AsOf { get; set; } = DateTime.Today;
 
         /// <summary>Returns one CohortChange per row changed.</summary>
@@ -82,7 +83,9 @@ namespace HandiImaging.Commands
 
         protected override void EndProcessing()
         {
+            RequirePastDate(AsOf, nameof(AsOf));
             var path = ParameterSetName == "LiteralPath" ? ResolveExistingFile(LiteralPath, true, "LiteralPath") : ResolveExistingFile(Path, false, "Path");
+            EnsureOutputIsNotInput(path, ParameterSetName, Array.Empty<(string?, string)>(), ProtectedFileKind.Cohort);
             CohortUpdatePlan plan;
             try
             {
@@ -96,6 +99,7 @@ namespace HandiImaging.Commands
 
             foreach (var id in plan.NotInCohort)
                 WriteItemError(new ArgumentException($"Hospital ID {id} is not in {path}; nothing recorded for it."), "PatientNotInCohort", ErrorCategory.ObjectNotFound, id);
+            WriteVerbose($"{path}: read as {plan.Encoding}; written back the same way.");
             if (plan.Written)
                 WriteVerbose($"{path}: {plan.PromotedCount.ToString(CultureInfo.InvariantCulture)} patients promoted to Existing, {plan.AdvancedCount.ToString(CultureInfo.InvariantCulture)} advanced; LastQueried {DateValue.ToIso(plan.AsOf)}; previous version kept as {AtomicFile.BackupPath(path)}.");
             if (PassThru && plan.Written) foreach (var change in plan.Changes) WriteObject(change);

@@ -33,18 +33,19 @@ namespace HandiImaging.Commands
     [OutputType(typeof(IngestFailureLedgerEntry))]
     public sealed class UpdateIngestFailureCommand : HandiCmdlet
     {
-        /// <summary>The failure ledger CSV to update; it must exist.</summary>
+        /// <summary>The failure ledger CSV to update, taken literally (no wildcards); it must exist.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string LedgerPath { get; set; } = "";
 
-        /// <summary>The folder holding XNAT's session exports (MR.csv … XA.csv).</summary>
+        /// <summary>The folder holding XNAT's session exports (MR.csv … XA.csv), taken literally (no wildcards).</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
         public string SessionPath { get; set; } = "";
 
         /// <summary>The date recorded as ResolvedOn; today by default.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime AsOf { get; set; } = DateTime.Today;
 
         /// <summary>Return the rows this run resolved instead of the summary.</summary>
@@ -53,15 +54,22 @@ namespace HandiImaging.Commands
 
         protected override void EndProcessing()
         {
+            RequirePastDate(AsOf, nameof(AsOf));
             var ledgerPath = ResolveExistingFile(LedgerPath, literal: true, nameof(LedgerPath));
-            var folder = ResolveExistingFile(SessionPath, literal: true, nameof(SessionPath));
-            if (!Directory.Exists(folder))
-                Fail(new DirectoryNotFoundException($"-SessionPath {folder} is not a folder; give the folder holding MR.csv … XA.csv."), "SessionFolderNotFound", ErrorCategory.ObjectNotFound, folder);
+            var folder = ResolveExistingFolder(SessionPath, nameof(SessionPath), "SessionFolderNotFound", "the session exports (CT.csv … XA.csv)");
+            EnsureOutputIsNotInput(ledgerPath, nameof(LedgerPath),
+                XnatSessionExports.Locate(folder).Where(e => e.Path != null).Select(e => ((string?)e.Path, $"{nameof(SessionPath)}'s {e.FileName}")), ProtectedFileKind.FailureLedger);
 
             XnatSessionIndex sessions;
             try
             {
                 sessions = XnatSessionIndex.Load(folder);
+            }
+            catch (InputFormatException ex)
+            {
+                // A misread export could resolve the wrong failure, so nothing is resolved from a bad one.
+                Fail(ex, "SessionFileUnreadable", ErrorCategory.InvalidData, ex.File);
+                return;
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
@@ -72,7 +80,6 @@ namespace HandiImaging.Commands
                 Fail(new FileNotFoundException($"None of the session exports ({string.Join(", ", XnatSessionExports.Types.Select(t => t + ".csv"))}) is in {folder}."), "SessionFileMissing", ErrorCategory.ObjectNotFound, folder);
             if (sessions.MissingFiles.Count > 0)
                 WriteWarning($"{string.Join(", ", sessions.MissingFiles)} not found in {folder}; failures only those exports would resolve stay Open.");
-            foreach (var warning in sessions.Warnings) WriteWarning(warning);
             WriteVerbose($"{sessions.Sessions} sessions ({sessions.Uids} UIDs) read from {sessions.FilesRead.Count} export(s) in {folder}.");
 
             IngestFailureLedgerChange change;

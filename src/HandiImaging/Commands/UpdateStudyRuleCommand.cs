@@ -34,16 +34,16 @@ namespace HandiImaging.Commands
     [OutputType(typeof(StudyRule))]
     public sealed class UpdateStudyRuleCommand : HandiCmdlet
     {
-        /// <summary>The rules file to update: the clinicians' .xlsx workbook or a .csv rules file (created if missing).</summary>
+        /// <summary>The rules file to update: the clinicians' .xlsx workbook or a .csv rules file (created if missing). Wildcards are allowed when the file exists (one file); a name that exists exactly is taken as it is.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path")]
         public string Path { get; set; } = "";
 
-        /// <summary>The rules file, taken literally.</summary>
+        /// <summary>The rules file, taken literally (no wildcards).</summary>
         [Parameter(Mandatory = true, ParameterSetName = "LiteralPath")]
         [Alias("PSPath")]
         public string LiteralPath { get; set; } = "";
 
-        /// <summary>The completed review file (.xlsx or .csv) with its Decision column filled in.</summary>
+        /// <summary>The completed review file (.xlsx or .csv) with its Decision column filled in. Wildcards are allowed (one file); a name that exists exactly is taken as it is.</summary>
         [Parameter(Mandatory = true)]
         public string ReviewPath { get; set; } = "";
 
@@ -54,18 +54,21 @@ namespace HandiImaging.Commands
 
         /// <summary>When the decisions were made; recorded as yyyy-MM-dd. Default today.</summary>
         [Parameter]
+        [UserDateTransformation]
         public DateTime DecidedOn { get; set; } = DateTime.Today;
 
         protected override void EndProcessing()
         {
+            RequirePastDate(DecidedOn, nameof(DecidedOn));
             string rulesPath;
             if (ParameterSetName == "Path" && WildcardPattern.ContainsWildcardCharacters(Path)) rulesPath = ResolveExistingFile(Path, false, "Path");
-            else rulesPath = ResolveOutputPath(ParameterSetName == "LiteralPath" ? LiteralPath : Path);
+            else rulesPath = ResolveOutputFile(ParameterSetName == "LiteralPath" ? LiteralPath : Path, ParameterSetName);
             if (!StudyRuleFile.IsWorkbook(rulesPath) && !StudyRuleFile.IsCsv(rulesPath))
                 Fail(new ArgumentException($"{rulesPath} is neither an .xlsx workbook nor a .csv rules file."), "UnsupportedFileType", ErrorCategory.InvalidArgument, rulesPath);
             if (StudyRuleFile.IsWorkbook(rulesPath) && !File.Exists(rulesPath))
                 Fail(new ItemNotFoundException($"Cannot find path '{rulesPath}' because it does not exist."), "PathNotFound", ErrorCategory.ObjectNotFound, rulesPath);
             var reviewPath = ResolveExistingFile(ReviewPath, false, "ReviewPath");
+            EnsureOutputIsNotInput(rulesPath, ParameterSetName, new (string?, string)[] { (reviewPath, nameof(ReviewPath)) }, ProtectedFileKind.RulesCsv, ProtectedFileKind.RulesWorkbook);
 
             string N(int n) => n.ToString(CultureInfo.InvariantCulture);
             StudyRuleUpdate update;

@@ -166,7 +166,8 @@ namespace HandiImaging.Core.Tests.Cohort
             using var folder = new TempFolder();
             var extract = folder.File("deceased.csv", "Name,Date of Death\r\nX,01/01/2024\r\n");
             var ex = Assert.Throws<InputFormatException>(() => DeceasedList.Read(extract, DateTime.Today));
-            Assert.Contains("neither a hospital ID nor an NHS number column", ex.Message);
+            Assert.Contains("has none of the columns HospitalId or NhsNumber", ex.Message);
+            Assert.Equal("MissingColumn", ex.Code);
         }
     }
 }

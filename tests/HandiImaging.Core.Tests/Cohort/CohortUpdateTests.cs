@@ -104,8 +104,8 @@ namespace HandiImaging.Core.Tests.Cohort
             Assert.ThrowsAny<IOException>(() => CohortFile.Update(path, new[] { "H2" }, DateTime.Today));
 
             Assert.Equal(Original, File.ReadAllText(path));
-            // The lock file stays by design (see FileLock); no temp file may.
-            Assert.Equal(new[] { "cohort.csv", "cohort.csv.bak", "cohort.csv.lock" }, Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
+            // The lock file stays by design (see FileLock), in its hidden folder; no temp file may.
+            Assert.Equal(new[] { ".handiimaging", "cohort.csv", "cohort.csv.bak" }, Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
         }
     }
 }

@@ -7,16 +7,20 @@ namespace HandiImaging.Core.Tests.Cohort
         [Theory]
         [InlineData("9434765919")]
         [InlineData("4010232137")]
-        [InlineData("0000000000")] // sum 0 → check 11 → 0
         [InlineData(" 9434765919 ")]
+        [InlineData("943 476 5919")] // spaces and dashes are removed first
+        [InlineData("943-476-5919")]
+        [InlineData("943\u00A0476\u20135919")]
         public void Valid_numbers_pass(string value) => Assert.True(NhsNumber.Check(value).IsValid);
 
         [Theory]
         [InlineData("9434765918", "check digit is 8, expected 9")]
         [InlineData("", "empty")]
         [InlineData(null, "empty")]
-        [InlineData("943476591", "has 9 characters, expected 10 digits")]
-        [InlineData("943 476 5919", "has 12 characters, expected 10 digits")]
+        [InlineData("943476591", "has 9 characters after removing spaces and dashes, expected 10 digits")]
+        [InlineData("943 476 59190", "has 11 characters after removing spaces and dashes, expected 10 digits")]
+        [InlineData("0000000000", "all ten digits are the same, which no issued NHS number is")] // passes the arithmetic (check 11 → 0)
+        [InlineData("1111111111", "all ten digits are the same, which no issued NHS number is")]
         [InlineData("94347659x9", "character 9 ('x') is not a digit")]
         public void Invalid_numbers_say_why(string? value, string reason)
         {

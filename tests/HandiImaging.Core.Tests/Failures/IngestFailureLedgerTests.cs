@@ -266,10 +266,10 @@ namespace HandiImaging.Core.Tests.Failures
 
         [Theory]
         [InlineData("Subject,StudyDate,AccessionNumber,StudyDescription,StudyInstanceUid,HospitalId,FirstSeen,LastSeen,TimesSeen,Source,Status,ResolvedOn\r\nS,2020-01-01,A,D,1.1,H,2024-01-01,2024-01-01,two,f:1,Open,\r\n", 2, "TimesSeen")]
-        [InlineData("Subject,StudyDate,AccessionNumber,StudyDescription,StudyInstanceUid,HospitalId,FirstSeen,LastSeen,TimesSeen,Source,Status,ResolvedOn\r\nS,2020-01-01,A,D,1.1,H,2024-01-01,2024-01-01,1,f:1,Open,\r\nS,2020-01-01,A,D,1.2,H,01/02/2024,2024-01-01,1,f:1,Open,\r\n", 3, "FirstSeen")]
+        [InlineData("Subject,StudyDate,AccessionNumber,StudyDescription,StudyInstanceUid,HospitalId,FirstSeen,LastSeen,TimesSeen,Source,Status,ResolvedOn\r\nS,2020-01-01,A,D,1.1,H,2024-01-01,2024-01-01,1,f:1,Open,\r\nS,2020-01-01,A,D,1.2,H,12/31/2024,2024-01-01,1,f:1,Open,\r\n", 3, "FirstSeen")]
         [InlineData("Subject,StudyDate,AccessionNumber,StudyDescription,StudyInstanceUid,HospitalId,FirstSeen,LastSeen,TimesSeen,Source,Status,ResolvedOn\r\nS,2020-01-01,A,\"multi\r\nline\",1.1,H,2024-01-01,2024-01-01,1,f:1,Closed,\r\n", 2, "Status")]
-        [InlineData("Subject,StudyDate,AccessionNumber,StudyDescription,StudyInstanceUid,HospitalId,FirstSeen,LastSeen,TimesSeen,Source,Status,ResolvedOn\r\nS,2020-01-01,A,D,1.1,H,2024-01-01\r\n", 2, null)]
-        [InlineData("Subject,StudyDate,AccessionNumber,StudyDescription\r\n", 1, null)]
+        [InlineData("Subject,StudyDate,AccessionNumber,StudyDescription,StudyInstanceUid,HospitalId,FirstSeen,LastSeen,TimesSeen,Source,Status,ResolvedOn\r\nS,2020-01-01,A,D,1.1,H,2024-01-01\r\n", 2, "LastSeen")]
+        [InlineData("Subject,StudyDate,AccessionNumber,StudyDescription\r\n", 1, "StudyInstanceUid")]
         [InlineData("Subject,Date,AccessionNumber,StudyDescription,StudyInstanceUid,HospitalId,FirstSeen,LastSeen,TimesSeen,Source,Status,ResolvedOn\r\n", 1, "StudyDate")]
         [InlineData("", 1, null)]
         [InlineData("Subject,StudyDate,AccessionNumber,StudyDescription,StudyInstanceUid,HospitalId,FirstSeen,LastSeen,TimesSeen,Source,Status,ResolvedOn\r\nS,2020-01-01,A,D \"bad\" quote,1.1,H,2024-01-01,2024-01-01,1,f:1,Open,\r\n", 2, null)]

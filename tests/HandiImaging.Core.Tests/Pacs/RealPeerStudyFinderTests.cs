@@ -24,14 +24,14 @@ namespace HandiImaging.Core.Tests.Pacs
             _log = log;
         }
 
-        public async Task<QueryCompleteness> QueryAsync(StudyQuery query, Action<PacsStudy> onStudy, CancellationToken cancellationToken)
+        public async Task<QueryCompleteness> QueryAsync(StudyQuery query, Action<PacsStudy> onStudy, Action<string> onWarning, CancellationToken cancellationToken)
         {
             var received = 0;
             var completeness = await _inner.QueryAsync(query, s =>
             {
                 received++;
                 onStudy(s);
-            }, cancellationToken).ConfigureAwait(false);
+            }, onWarning, cancellationToken).ConfigureAwait(false);
             _log.Enqueue((query, completeness, received));
             return completeness;
         }
@@ -52,6 +52,8 @@ namespace HandiImaging.Core.Tests.Pacs
 
         public void OnStudy(StudyQuery query, PacsStudy study) => Studies.Enqueue(study);
         public void OnWarning(StudyQuery query, string message) => Warnings.Enqueue((query.PatientId, message));
+        public readonly ConcurrentQueue<(string? PatientId, string Message)> Notices = new ConcurrentQueue<(string?, string)>();
+        public void OnNotice(StudyQuery query, string message) => Notices.Enqueue((query.PatientId, message));
         public void OnCompleted(StudyQuery query, int studyCount) => Completed[query.PatientId ?? ""] = studyCount;
         public void OnFailed(StudyQuery query, Exception exception) => Failures.Enqueue((query.PatientId, exception));
 

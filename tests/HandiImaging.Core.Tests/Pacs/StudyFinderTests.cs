@@ -25,7 +25,7 @@ namespace HandiImaging.Core.Tests.Pacs
             _silent = silent;
         }
 
-        public Task<QueryCompleteness> QueryAsync(StudyQuery query, Action<PacsStudy> onStudy, CancellationToken cancellationToken)
+        public Task<QueryCompleteness> QueryAsync(StudyQuery query, Action<PacsStudy> onStudy, Action<string> onWarning, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
             Interlocked.Increment(ref Queries);
@@ -160,6 +160,7 @@ namespace HandiImaging.Core.Tests.Pacs
             public readonly ConcurrentBag<(string Patient, Exception Error)> Failed = new();
             public void OnStudy(StudyQuery query, PacsStudy study) => Studies.Add((query.PatientId!, study.StudyInstanceUid));
             public void OnWarning(StudyQuery query, string message) { }
+            public void OnNotice(StudyQuery query, string message) { }
             public void OnCompleted(StudyQuery query, int studyCount) => Completed.Add(query.PatientId!);
             public void OnFailed(StudyQuery query, Exception exception) => Failed.Add((query.PatientId!, exception));
         }

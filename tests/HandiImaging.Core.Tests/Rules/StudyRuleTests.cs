@@ -162,7 +162,7 @@ namespace HandiImaging.Core.Tests.Rules
                 "(blank),Exclude,,,\r\n" +
                 "XR Chest,Maybe,,,\r\n" +                        // line 6: bad decision
                 ",Include,,,\r\n" +                               // line 7: empty description
-                "MRI Neck,Include,,04/03/2024,\r\n");            // line 8: not yyyy-MM-dd
+                "MRI Neck,Include,,03/31/2024,\r\n");            // line 8: month first, which the date rule never reads
 
             var load = StudyRuleFile.Read(path);
 

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
+using HandiImaging.Core.IO;
 using HandiImaging.Core.Summary;
 using HandiImaging.Core.Tests.Cohort;
 
@@ -62,8 +63,8 @@ namespace HandiImaging.Core.Tests.Summary
             Assert.Equal(Sha256(bytes) + "  XNAT-summary_20250106T101500Z.csv\n", File.ReadAllText(result.ChecksumPath));
             Assert.Equal(bytes.Length, result.Length);
             Assert.Equal(Q1, result.Version);
-            // The lock is kept outside the drop folder.
-            Assert.NotEmpty(Directory.GetFiles(s.LockFolder, "*.lock"));
+            // The lock is kept outside the drop folder (FileLock keeps it in a hidden folder under the lock folder).
+            Assert.NotEmpty(Directory.GetFiles(Path.Combine(s.LockFolder, FileLock.LockFolderName), "*.lock"));
         }
 
         [Fact]

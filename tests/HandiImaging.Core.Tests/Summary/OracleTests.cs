@@ -95,6 +95,13 @@ namespace HandiImaging.Core.Tests.Summary
         /// <summary>The spec, read literally and computed the obvious way.</summary>
         private static class Naive
         {
+            // The one date rule, spelt out as exact formats (day first, never month first).
+            private static readonly string[] DateRule =
+            {
+                "yyyy-MM-dd", "yyyyMMdd", "dd/MM/yyyy", "d/M/yyyy", "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm:ss.FFFFFFF",
+                "dd/MM/yyyy HH:mm", "dd/MM/yyyy HH:mm:ss", "d/M/yyyy H:mm", "d/M/yyyy H:mm:ss",
+            };
+
             private sealed record Slot(DateTime? Date, string Id, string Uid, string Scans, int Order);
 
             public static List<string[]> Summary(string folder, string referencePath, string failurePath)
@@ -112,8 +119,8 @@ namespace HandiImaging.Core.Tests.Summary
 
                 var sections = new List<(string Prefix, Dictionary<string, List<Slot>> Slots)>();
                 foreach (var type in new[] { "CT", "MR", "PET", "CR", "DX", "RF", "SR", "XA" })
-                    sections.Add((type, Read(Path.Combine(folder, type + ".csv"), new[] { "yyyy-MM-dd" }, subjects)));
-                sections.Add(("PACs-not-ingested", Read(failurePath, new[] { "yyyy-MM-dd", "yyyyMMdd" }, subjects)));
+                    sections.Add((type, Read(Path.Combine(folder, type + ".csv"), DateRule, subjects)));
+                sections.Add(("PACs-not-ingested", Read(failurePath, DateRule, subjects)));
 
                 var header = new List<string> { "Subject", "Reference Date" };
                 var widths = new List<int>();
@@ -130,7 +137,7 @@ namespace HandiImaging.Core.Tests.Summary
                 {
                     DateTime? referenceDate = null;
                     var hasReference = reference.TryGetValue(subject, out var text) && text.Trim() != "";
-                    if (hasReference && DateTime.TryParseExact(text!.Trim(), new[] { "yyyy-MM-dd", "dd/MM/yyyy", "d/M/yyyy", "dd/MM/yyyy HH:mm:ss", "dd/MM/yyyy HH:mm", "yyyy-MM-dd HH:mm:ss" },
+                    if (hasReference && DateTime.TryParseExact(text!.Trim(), DateRule,
                             CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)) referenceDate = parsed.Date;
                     var row = new List<string> { subject, !hasReference ? "not applicable" : referenceDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "null" };
                     for (var s = 0; s < sections.Count; s++)

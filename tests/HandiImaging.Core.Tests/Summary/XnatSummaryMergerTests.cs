@@ -143,7 +143,7 @@ namespace HandiImaging.Core.Tests.Summary
         public void Unparseable_or_missing_session_date_is_null_sorted_last_and_warned_with_file_and_line()
         {
             _folder.References("S1,01/01/2020");
-            _folder.Sessions("PET", "S1,2019-02-30,A,u,1", "S1,03/04/2020,B,u,1", "S1,,C,u,1", "S1,2021-01-01,D,u,1");
+            _folder.Sessions("PET", "S1,2019-02-30,A,u,1", "S1,04/31/2020,B,u,1", "S1,,C,u,1", "S1,2021-01-01,D,u,1");
 
             var (table, _, warnings) = _folder.Merge();
 
@@ -403,14 +403,14 @@ namespace HandiImaging.Core.Tests.Summary
         }
 
         [Fact]
-        public void Malformed_quotes_are_a_warning_not_a_failure()
+        public void Malformed_quotes_are_an_error_naming_file_and_line_and_nothing_is_written()
         {
             _folder.Sessions("XA", "S1,2020-01-01,X1,\"E1\"x\",admin");
 
-            var (table, _, warnings) = _folder.Merge();
+            var ex = Assert.Throws<InputFormatException>(() => _folder.Merge());
 
-            Assert.Equal("X1", table.Cell("S1", "XA ID 1"));
-            Assert.Equal("XA.csv, line 2: malformed quotes; the row was read as well as it could be", Assert.Single(warnings).ToString());
+            Assert.Equal((Path.Combine(_folder.Root, "XA.csv"), 2L, "StrayQuote"), (ex.File, ex.Line!.Value, ex.Code));
+            Assert.False(File.Exists(_folder.OutputPath));
         }
 
         [Fact]
@@ -514,12 +514,11 @@ namespace HandiImaging.Core.Tests.Summary
         [InlineData("2020/01/01")]
         public void The_fast_date_path_agrees_with_exact_parsing(string text)
         {
-            foreach (var formats in new[] { new[] { "yyyy-MM-dd" }, new[] { "yyyy-MM-dd", "yyyyMMdd" } })
-            {
-                var expected = DateTime.TryParseExact(text.Trim(), formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date);
-                Assert.Equal(expected, XnatSummaryMerger.TryParseDay(text, formats, out var day));
-                if (expected) Assert.Equal(date, new DateTime(day * TimeSpan.TicksPerDay));
-            }
+            // The digit-by-digit yyyy-MM-dd path of the date rule gives what exact parsing of its forms gives.
+            var formats = new[] { "yyyy-MM-dd", "yyyyMMdd", "dd/MM/yyyy", "d/M/yyyy" };
+            var expected = DateTime.TryParseExact(text.Trim(), formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date);
+            Assert.Equal(expected, XnatSummaryMerger.TryParseDay(text, out var day));
+            if (expected) Assert.Equal(date, new DateTime(day * TimeSpan.TicksPerDay));
         }
 
         [Fact]

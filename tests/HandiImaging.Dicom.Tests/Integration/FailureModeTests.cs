@@ -47,7 +47,8 @@ public sealed class FailureModeTests
         await using var association = await DicomAssociation.OpenAsync(Options(pacs.Port), DicomServices.StudyRootFind);
         Assert.True((await association.EchoAsync()).IsSuccess);
         // dcmqrscp forks a child per association; freeze ours so the query is certainly outstanding when it dies.
-        var server = Assert.Single(pacs.AssociationProcessIds());
+        // Ours is the child holding our connection: the start-up check's child may still be exiting beside it.
+        var server = pacs.AssociationProcessId(((System.Net.IPEndPoint)association.LocalEndPoint!).Port);
         PeerProcess.SendSignal(server, PosixSignalNumber.Stop);
         var stopwatch = Stopwatch.StartNew();
 

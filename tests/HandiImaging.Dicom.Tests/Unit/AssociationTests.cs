@@ -283,6 +283,6 @@ public sealed class AssociationTests
         var error = await Assert.ThrowsAsync<DicomServiceNotAcceptedException>(() => association.MoveAsync(QueryRetrieveModel.StudyRoot, "DEST", Query()));
 
         Assert.Contains("Study Root C-MOVE", error.Message);
-        Assert.Contains("AbstractSyntaxNotSupported", error.Message);
+        Assert.Contains("service not supported (abstract syntax not supported, 3)", error.Message);
     }
 }

@@ -182,4 +182,22 @@ public sealed class DatasetCodecTests
         Concat(Tag(group, element), Le32((uint)value.Length), value);
 
     internal static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+
+    [Fact]
+    public void An_unknown_vr_in_explicit_vr_reads_as_un_with_a_long_length_and_the_rest_still_decodes()
+    {
+        // A VR defined after this code (here "ZZ"): two reserved bytes and a 32-bit length, as every new VR uses.
+        var bytes = new byte[]
+        {
+            0x09, 0x00, 0x10, 0x00, (byte)'Z', (byte)'Z', 0, 0, 4, 0, 0, 0, 1, 2, 3, 4,
+            0x10, 0x00, 0x20, 0x00, (byte)'L', (byte)'O', 2, 0, (byte)'P', (byte)'1',
+        };
+
+        var decoded = DicomDatasetCodec.Decode(bytes, DicomTransferSyntax.ExplicitVRLittleEndian);
+
+        var unknown = decoded.GetElement(new DicomTag(0x0009, 0x0010))!;
+        Assert.Equal(DicomVR.UN, unknown.VR);
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, unknown.GetBytes());
+        Assert.Equal("P1", decoded.GetString(DicomTags.PatientId));
+    }
 }
