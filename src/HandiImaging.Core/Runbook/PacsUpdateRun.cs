@@ -350,6 +350,7 @@ namespace HandiImaging.Core.Runbook
             s.Counts["Queried"] = patients.Count - sink.Failed.Count;
             s.Counts["NotQueried"] = sink.Failed.Count;
             s.Counts["Studies"] = studies.Count;
+            s.Counts["RetriedFaults"] = sink.Notices;
             Apply(s);
             return StepOutcome.Done;
         }
@@ -975,6 +976,10 @@ namespace HandiImaging.Core.Runbook
 
             public void OnStudy(StudyQuery query, PacsStudy study) => Studies.Add(study);
             public void OnWarning(StudyQuery query, string message) => Warnings.Enqueue($"{query.PatientId}: {message}");
+            /// <summary>Transient faults retried (and changes of parallelism), counted for the log.</summary>
+            public int Notices => _notices;
+            private int _notices;
+            public void OnNotice(StudyQuery query, string message) => Interlocked.Increment(ref _notices);
             public void OnFailed(StudyQuery query, Exception exception) => Failed[query.PatientId ?? ""] = exception.Message;
 
             public void OnCompleted(StudyQuery query, int studyCount)
