@@ -75,7 +75,7 @@ namespace HandiImaging.Commands
             catch (RunbookConfigException ex) { Fail(ex, "InvalidRunbookConfig", ErrorCategory.InvalidData, configPath); return; }
 
             var request = new PacsUpdateRequest(config) { AsOf = AsOf.Date };
-            if (Resume != null) request.ResumeFolder = ResolveExistingFile(Resume, true, "Resume");
+            if (Resume != null) request.ResumeFolder = ResolveExistingFolder(Resume, "Resume", "ResumeNotAFolder", "the run to finish");
             if (FailurePath != null)
             {
                 if (config.Mode != IngestionMode.HandOver)
