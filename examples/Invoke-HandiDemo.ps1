@@ -53,6 +53,7 @@ function Write-Config([int] $PacsPort) {
     SessionExportPath = 'data/xnat-exports'
     OverlapDays       = 14
     RunRoot           = 'runs'
+    Edw               = @{ DropFolder = 'edw-drop'; Keep = 4 }
 }
 "@
     $config
@@ -146,6 +147,7 @@ Step 'Done'
 "Quarter 1 run: $($q1.RunFolder)"
 "Quarter 2 run: $($q2.RunFolder)"
 "Master summary: $($q2.SummaryPath)"
+"EDW drop:      $($q2.PublishedPath)"
 $report = if ($q2.ReportPath) { $q2.ReportPath } else { Join-Path $q2.RunFolder 'result.json' }
 "Report:        $report"
 "Demo time:     {0:0.0} s" -f $clock.Elapsed.TotalSeconds
