@@ -143,15 +143,73 @@ AETable END
     $pacs
 }
 
+function Get-ChildProcessId([int] $ParentId) {
+    # dcmqrscp forks one child per association; on Linux /proc tells whose child a process is.
+    if (-not (Test-Path /proc)) { return }
+    foreach ($stat in Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue | Where-Object Name -match '^\d+$') {
+        $text = Get-Content -LiteralPath (Join-Path $stat.FullName 'stat') -Raw -ErrorAction SilentlyContinue
+        # The command name (field 2) is in parentheses and may hold spaces: the parent PID is the 2nd field after it.
+        if ($text -and $text.Substring($text.LastIndexOf(')') + 2).Split(' ')[1] -eq "$ParentId") { [int]$stat.Name }
+    }
+}
+
 function Stop-DemoPacs {
-    <# Stops a PACS started by Start-DemoPacs and waits for it to exit. #>
+    <#
+    .SYNOPSIS
+        Stops a PACS started by Start-DemoPacs (and the processes serving its open associations) and waits for it to exit.
+    #>
     param([Parameter(Mandatory, ValueFromPipeline)] $Pacs)
     process {
         if ($Pacs.Process -and -not $Pacs.Process.HasExited) {
+            $children = @(Get-ChildProcessId $Pacs.Process.Id)
             $Pacs.Process.Kill()
             $Pacs.Process.WaitForExit(10000) | Out-Null
+            foreach ($id in $children) {
+                $child = Get-Process -Id $id -ErrorAction SilentlyContinue
+                if ($child) { $child.Kill(); $child.WaitForExit(5000) | Out-Null }
+            }
         }
     }
 }
 
-Export-ModuleMember -Function Start-DemoPacs, Stop-DemoPacs, Get-FreeTcpPort
+function Start-DemoReceiver {
+    <#
+    .SYNOPSIS
+        Starts dcmtk's storescp on 127.0.0.1 and a free port as a C-MOVE destination (standing in for XNAT's DICOM receiver).
+    .DESCRIPTION
+        Every received instance is written under Path/received with a unique file name, so a study sent twice shows
+        as twice its instances.
+    .OUTPUTS
+        An object with AeTitle, Port, Path (the received files) and Process; stop it with Stop-DemoReceiver.
+    #>
+    param([Parameter(Mandatory)] [string] $Path, [string] $AeTitle = 'XNAT', [int] $Port)
+    Assert-Dcmtk
+    $received = New-Item -ItemType Directory -Path (Join-Path $Path 'received') -Force
+    $port = if ($Port) { $Port } else { Get-FreeTcpPort }
+    $env:TCP_NODELAY = '1'
+    $process = Start-Process -FilePath (Get-Command storescp -CommandType Application | Select-Object -First 1).Source `
+        -ArgumentList @('-aet', $AeTitle, '+uf', '-od', $received.FullName, "$port") -PassThru `
+        -RedirectStandardOutput (Join-Path $Path 'storescp.out') -RedirectStandardError (Join-Path $Path 'storescp.err')
+    $receiver = [pscustomobject]@{ AeTitle = $AeTitle; Port = $port; Path = $received.FullName; Process = $process }
+    $deadline = [DateTime]::UtcNow.AddSeconds(15)
+    while ($true) {
+        & echoscu -aec $AeTitle -aet PROBE 127.0.0.1 $port 2>&1 | Out-Null
+        if ($LASTEXITCODE -eq 0) { break }
+        if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { Stop-DemoReceiver $receiver; throw "storescp did not start on port $port (see $Path)" }
+        Start-Sleep -Milliseconds 100
+    }
+    $receiver
+}
+
+function Stop-DemoReceiver {
+    <# Stops a receiver started by Start-DemoReceiver. #>
+    param([Parameter(Mandatory, ValueFromPipeline)] $Receiver)
+    process {
+        if ($Receiver.Process -and -not $Receiver.Process.HasExited) {
+            $Receiver.Process.Kill()
+            $Receiver.Process.WaitForExit(10000) | Out-Null
+        }
+    }
+}
+
+Export-ModuleMember -Function Start-DemoPacs, Stop-DemoPacs, Start-DemoReceiver, Stop-DemoReceiver, Get-FreeTcpPort
