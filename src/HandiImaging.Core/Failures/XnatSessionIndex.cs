@@ -61,6 +61,23 @@ namespace HandiImaging.Core.Failures
         }
 
         /// <summary>
+        /// Adds sessions listed by XNAT itself (<see cref="XnatSessionLister"/>): their StudyInstanceUIDs, labels and
+        /// accession numbers. The exports alone cannot resolve an MR failure (MR.csv has neither a UID nor the label)
+        /// nor, when written over REST, CR/RF/SR/XA ones (column 3 is then XNAT's experiment ID, not the label).
+        /// </summary>
+        public void Add(IEnumerable<XnatSession> sessions, string source)
+        {
+            _filesRead.Add(source);
+            foreach (var session in sessions)
+            {
+                Sessions++;
+                if (session.StudyInstanceUid.Trim().Length > 0) _uids.Add(session.StudyInstanceUid.Trim());
+                if (session.Label.Trim().Length > 0) _labels.Add(session.Label.Trim());
+                if (session.AccessionNumber.Trim().Length > 0) _labels.Add(session.AccessionNumber.Trim());
+            }
+        }
+
+        /// <summary>
         /// Adds one session export (header row first). Read strictly (<see cref="CsvStrict"/>): a row misread
         /// because of a stray quote or comma could resolve the wrong failure, so it is an error naming the line.
         /// </summary>

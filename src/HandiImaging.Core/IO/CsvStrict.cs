@@ -137,18 +137,12 @@ namespace HandiImaging.Core.IO
         /// <summary>
         /// Reads the next record of a streamed file (too large to hold as a <see cref="CsvTable"/>), checking its
         /// quotes: an unclosed quote swallows everything after it into the record's last value, so only a record
-        /// spanning lines, or whose last value holds a line break, needs its raw text checked. A file that turns
-        /// out not to be UTF-8 after its first megabyte is an error, not replacement characters.
+        /// spanning lines, or whose last value holds a line break, needs its raw text checked.
         /// </summary>
         public static bool Read(CsvParser parser, string path, long previousEnd, int columns)
         {
-            bool more;
-            try { more = parser.Read(); }
-            catch (System.Text.DecoderFallbackException ex)
-            {
-                throw new InputFormatException(path, previousEnd + 1, null,
-                    "is not valid UTF-8 past its first megabyte (part of it is in another encoding); save the whole file as UTF-8", ex) { Code = "InvalidEncoding" };
-            }
+            // A file that stops being UTF-8 past its first megabyte fails inside the reader (TextFileEncoding.OpenReader).
+            var more = parser.Read();
             if (more && (parser.RawRow != previousEnd + 1 || (parser.Count > 0 && parser[parser.Count - 1].IndexOfAny(LineBreaks) >= 0)))
             {
                 var raw = parser.RawRecord;

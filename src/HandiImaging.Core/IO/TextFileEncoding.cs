@@ -92,12 +92,72 @@ namespace HandiImaging.Core.IO
             using (var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16))
                 read = ReadFully(probe, head);
             // The first megabyte decides; a large file that is UTF-8 there but not later would be garbled, so the
-            // reader itself is strict and fails naming the file rather than substituting characters.
+            // reader itself is strict and fails naming the file and line rather than substituting characters.
             var probeText = Decode(Truncate(head, read), path, probeOnly: true);
             encoding = probeText;
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize);
             stream.Seek(probeText.Preamble.Length, SeekOrigin.Begin);
-            return new StreamReader(stream, probeText.Encoding, detectEncodingFromByteOrderMarks: false, bufferSize);
+            return new StrictFileReader(new StreamReader(stream, probeText.Encoding, detectEncodingFromByteOrderMarks: false, bufferSize), path);
+        }
+
+        /// <summary>The 1-based line of the first byte of <paramref name="path"/> that is not UTF-8 (0 when all are).</summary>
+        public static long LineOfFirstInvalidUtf8(string path)
+        {
+            var decoder = StrictUtf8.GetDecoder();
+            var bytes = new byte[1 << 16];
+            var chars = new char[bytes.Length + 4];
+            long line = 1;
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+            int read;
+            while ((read = stream.Read(bytes, 0, bytes.Length)) > 0)
+            {
+                var good = read;
+                try { decoder.GetChars(bytes, 0, read, chars, 0, flush: false); }
+                // Index is where the bad sequence starts in this buffer (negative when it began in the previous one).
+                catch (DecoderFallbackException ex) { good = Math.Max(0, Math.Min(ex.Index, read)); }
+                for (var i = 0; i < good; i++) if (bytes[i] == (byte)'\n') line++;
+                if (good < read) return line;
+            }
+            return 0;
+        }
+
+        /// <summary>
+        /// A streamed file's reader that turns a decoding failure past the probed megabyte into an
+        /// <see cref="InputFormatException"/> naming the file and the line of the first bad byte.
+        /// </summary>
+        private sealed class StrictFileReader : TextReader
+        {
+            private readonly StreamReader _inner;
+            private readonly string _path;
+
+            public StrictFileReader(StreamReader inner, string path)
+            {
+                _inner = inner;
+                _path = path;
+            }
+
+            public override int Peek() => Guard(() => _inner.Peek());
+            public override int Read() => Guard(() => _inner.Read());
+            public override int Read(char[] buffer, int index, int count) => Guard(() => _inner.Read(buffer, index, count));
+            public override string? ReadLine() => Guard(() => _inner.ReadLine());
+            public override string ReadToEnd() => Guard(() => _inner.ReadToEnd());
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing) _inner.Dispose();
+                base.Dispose(disposing);
+            }
+
+            private T Guard<T>(Func<T> read)
+            {
+                try { return read(); }
+                catch (DecoderFallbackException ex)
+                {
+                    var line = LineOfFirstInvalidUtf8(_path);
+                    throw new InputFormatException(_path, line > 0 ? line : (long?)null, null,
+                        "is not valid UTF-8 past its first megabyte (part of it is in another encoding); save the whole file as UTF-8", ex) { Code = "InvalidEncoding" };
+                }
+            }
         }
 
         private static int ReadFully(Stream stream, byte[] buffer)

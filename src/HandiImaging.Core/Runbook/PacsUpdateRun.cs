@@ -656,7 +656,14 @@ namespace HandiImaging.Core.Runbook
                 var sessions = _folder.File(SessionsFolder);
                 if (Directory.Exists(sessions) && File.Exists(_config.LedgerPath))
                 {
-                    var resolved = ledger.Resolve(XnatSessionIndex.Load(sessions), _asOf, cancel);
+                    var index = XnatSessionIndex.Load(sessions);
+                    if (_config.Mode == IngestionMode.Dqr)
+                    {
+                        // XNAT's own listing knows every session's UID and label, which the exports do not for MR.
+                        using var xnat = OpenXnat(cancel);
+                        index.Add(new XnatSessionLister(xnat).GetSessions(_config.XnatProject!, null, null, false, cancel), $"XNAT project {_config.XnatProject}");
+                    }
+                    var resolved = ledger.Resolve(index, _asOf, cancel);
                     s.Counts["Resolved"] = resolved.Resolved;
                 }
             }

@@ -168,6 +168,26 @@ namespace HandiImaging.Core.Tests.Failures
         }
 
         [Fact]
+        public void XnatsOwnListingResolvesFailuresTheExportsCannot()
+        {
+            // Over REST, column 3 of every export is XNAT's experiment ID and MR.csv has no UID: only the listing's
+            // labels and accession numbers can resolve an MR failure without a UID, or one whose UID XNAT lacks.
+            var ledger = new IngestFailureLedger(LedgerPath);
+            ledger.Add(new[] { F("", acc: "A1"), F("9.9", acc: "A2"), F("1.3", acc: "A3"), F("", acc: "A4") }, Q1);
+            var index = new XnatSessionIndex();
+            index.Add(new StringReader("Subject,Date,MR ID,Scanner,Scans\n9434765919,2020-01-02,XNAT_E00001,Avanto,4\n"), "MR.csv");
+            index.Add(new[]
+            {
+                new Core.Xnat.XnatSession { Id = "XNAT_E00001", Label = "A1", Type = "MR" },
+                new Core.Xnat.XnatSession { Id = "XNAT_E00002", Label = "Other", AccessionNumber = "A2", Type = "MR" },
+                new Core.Xnat.XnatSession { Id = "XNAT_E00003", Label = "X", StudyInstanceUid = "1.3", Type = "CT" },
+            }, "XNAT project P");
+            var change = ledger.Resolve(index, Q2);
+            Assert.Equal(3, change.Resolved);
+            Assert.Equal(new[] { "Resolved", "Resolved", "Resolved", "Open" }, ledger.Read().Select(r => r.Status.ToString()));
+        }
+
+        [Fact]
         public void AResolvedFailureReportedAgainStaysResolvedAndIsCounted()
         {
             var ledger = new IngestFailureLedger(LedgerPath);

@@ -43,6 +43,27 @@ namespace HandiImaging.Core.Tests.Failures
         }
 
         [Fact]
+        public void A_file_that_stops_being_utf8_after_its_first_megabyte_is_an_error_naming_file_and_line()
+        {
+            var path = Path.Combine(Path.GetTempPath(), "handi-" + System.Guid.NewGuid().ToString("N") + ".txt");
+            try
+            {
+                var line = Line("1", "H1", "2020-01-01");
+                var lines = (1 << 20) / line.Length + 10; // past the megabyte that decides the encoding
+                var bytes = new List<byte>(System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(line, lines))));
+                bytes.AddRange(System.Text.Encoding.ASCII.GetBytes("{\"id\":\"H2\",\"studyDescription\":\"CT T"));
+                bytes.Add(0xEA); // Windows-1252 'ê'
+                bytes.AddRange(System.Text.Encoding.ASCII.GetBytes("te\"}\n"));
+                File.WriteAllBytes(path, bytes.ToArray());
+
+                var error = Assert.Throws<InputFormatException>(() => new IngestFailureReader(null).ReadFile(path).ToList());
+                Assert.Equal(("InvalidEncoding", path), (error.Code, error.File));
+                Assert.Equal(lines + 1, error.Line);
+            }
+            finally { File.Delete(path); }
+        }
+
+        [Fact]
         public void WithoutAMapEverySubjectIsNn()
         {
             var reader = new IngestFailureReader(null);
