@@ -236,7 +236,7 @@ Step 'Done'
 "Quarter 2 run: $($q2.RunFolder)"
 "Master summary: $($q2.SummaryPath)"
 "EDW drop:      $($q2.PublishedPath)"
-"Ledger:        {0} failures recorded in quarter 1; {1} resolved, {2} open after quarter 2" -f $q1.Failed, $q2.LedgerResolved, $q2.LedgerOpen
+"Ledger:        {0} open failures after quarter 1; quarter 2 resolved {1}, {2} still open" -f $q1.LedgerOpen, $q2.LedgerResolved, $q2.LedgerOpen
 $report = if ($q2.ReportPath) { $q2.ReportPath } else { Join-Path $q2.RunFolder 'result.json' }
 "Report:        $report"
 "Demo time:     {0:0.0} s" -f $clock.Elapsed.TotalSeconds
