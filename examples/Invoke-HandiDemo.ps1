@@ -4,28 +4,34 @@
 .DESCRIPTION
     Generates a deterministic synthetic site (cohort, deceased extract, the clinicians' include/exclude workbook,
     XNAT's eight session exports, the ID map and the ingestion team's accumulated failure text), starts a real
-    PACS (dcmtk's dcmqrscp) holding the cohort's studies, writes a runbook configuration, and runs
-    Invoke-HandiPacsUpdate in hand-over mode, the way the scheduled task would:
+    PACS (dcmtk's dcmqrscp) holding the cohort's studies and the XNAT test double (its query-retrieve plugin
+    pulling from that PACS, its project holding the exported sessions), writes a runbook configuration, and runs
+    Invoke-HandiPacsUpdate in DQR mode, the way the scheduled task would:
 
-      quarter 1  the run imports the cohort, queries PACS, selects, and stops with the hand-over list;
-                 the "ingestion team" (this script) ingests the list — some studies fail — and returns its
-                 failure text; -Resume finishes the run: ledger, session exports, master summary, watermarks.
-      between    a clinician decides the review workbook (Update-StudyRule); the ingestion team re-ingests
-                 some earlier failures.
+      quarter 1  the run imports the cohort, queries PACS, selects, asks XNAT's query-retrieve plugin to import
+                 the selected studies — the double fails a quarter of them — records the failures in the ledger,
+                 measures the failure rates, exports XNAT's session lists, merges and publishes the master summary.
+      between    a clinician decides the review workbook (Update-StudyRule); the XNAT admin re-imports half of the
+                 failed studies by hand (they arrive as sessions with the study's real series).
       quarter 2  the next run queries each patient from its watermark (less the overlap), imports the newly
-                 included studies (nothing twice), and resolves the re-ingested failures.
+                 included studies (nothing twice), and resolves the re-imported failures in the ledger.
 
-    Prints each run's result and where its folder and report are.
+    -IngestionMode HandOver runs the same two quarters with another team ingesting (the run stops after
+    selection; this script plays the team and -Resume finishes the run with its failure text).
+    Prints each run's result and where its folder and report are. Everything it starts is stopped at the end.
 #>
 [CmdletBinding()]
 param(
     [string] $Path = (Join-Path $PSScriptRoot '../demo-output'),
     [int] $Subjects = 300,
-    [int] $Seed = 1
+    [int] $Seed = 1,
+    [ValidateSet('Dqr', 'HandOver')]
+    [string] $IngestionMode = 'Dqr'
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../HandiImaging.psd1') -Force
 Import-Module (Join-Path $PSScriptRoot 'DemoPacs.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot 'XnatDouble.psm1') -Force
 $clock = [Diagnostics.Stopwatch]::StartNew()
 
 if (Test-Path $Path) { Remove-Item $Path -Recurse -Force }
@@ -38,19 +44,24 @@ foreach ($file in 'cohort.csv', 'deceased.csv', 'study-descriptions.xlsx', 'Hosp
 foreach ($type in 'CT', 'MR', 'PET', 'CR', 'DX', 'RF', 'SR', 'XA') { Copy-Item (Join-Path $quarter "$type.csv") $exports }
 function Step([string] $text) { Write-Host "`n== $text" }
 
-function Write-Config([int] $PacsPort) {
+function Write-Config([int] $PacsPort, [string] $XnatUri) {
+    # DQR mode reads XNAT's session lists over REST; hand-over mode reads the admin's exported CSVs.
+    $ingestion = if ($XnatUri) {
+        "Ingestion         = @{ Mode = 'Dqr' }`n    Xnat              = @{ Uri = '$XnatUri'; Project = 'RT-HaND'; PacsId = 1; PollSeconds = 1; WaitMinutes = 2 }"
+    } else {
+        "Ingestion         = @{ Mode = 'HandOver' }`n    SessionExportPath = 'data/xnat-exports'"
+    }
     $config = Join-Path $site 'HandiImaging.config.psd1'
     Set-Content -LiteralPath $config -Encoding utf8 -Value @"
 @{
     Pacs              = @{ HostName = '127.0.0.1'; Port = $PacsPort; CalledAeTitle = 'QRSCP'; CallingAeTitle = 'HANDI'; TimeoutSeconds = 10 }
-    Ingestion         = @{ Mode = 'HandOver' }
+    $ingestion
     CohortPath        = 'data/cohort.csv'
     DeceasedPath      = 'data/deceased.csv'
     RulesPath         = 'data/study-descriptions.xlsx'
     LedgerPath        = 'data/failure-ledger.csv'
     IdMapPath         = 'data/HospitalID-NHSNumber.csv'
     ReferenceDatePath = 'data/reference_dates.csv'
-    SessionExportPath = 'data/xnat-exports'
     OverlapDays       = 14
     RunRoot           = 'runs'
     Edw               = @{ DropFolder = 'edw-drop'; Keep = 4 }
@@ -96,11 +107,19 @@ function Add-DemoSession($Study, [string] $Modality, [string] $Scans = '1') {
     Add-Content -LiteralPath (Join-Path $exports "$type.csv") -Value ('{0},{1},{2},{3},{4}' -f $Study.Subject, $Study.StudyDate, $Study.AccessionNumber, $fourth, $Scans)
 }
 
-$pacs = $null
-try {
-    Step 'Starting the demo PACS (dcmqrscp) with the cohort''s studies'
-    $pacs = Start-DemoPacs -Path (Join-Path $Path 'pacs') -Study (Import-Csv (Join-Path $quarter 'pacs-studies.csv'))
-    "{0} studies on QRSCP@127.0.0.1:{1}" -f $demo.PacsStudies, $pacs.Port
+# The clinician's side: every description awaiting review is included (Update-StudyRule).
+function Approve-DemoReview($Run) {
+    if (-not $Run.ReviewPath) { return }
+    $review = Join-Path $Path 'review-decided.csv'
+    $decided = foreach ($row in (Import-Csv (Join-Path $Run.RunFolder '03-classified-studies.csv') | Where-Object Decision -eq Review | Sort-Object StudyDescription -Unique)) {
+        [pscustomobject]@{ Description = $row.StudyDescription; Decision = 'Include'; Note = 'demo: clinician included it' }
+    }
+    $decided | Export-Csv -LiteralPath $review -NoTypeInformation -Encoding utf8
+    $added = @(Update-StudyRule -Path (Join-Path $data 'study-descriptions.xlsx') -ReviewPath $review -DecidedBy 'Dr Demo' -DecidedOn $demo.AsOf.AddDays(30))
+    "{0} descriptions added to the include list" -f $added.Count
+}
+
+function Invoke-HandOverQuarters {
     $config = Write-Config $pacs.Port
     "configuration: $config"
 
@@ -115,15 +134,7 @@ try {
     Show-Run $q1
 
     Step 'Between quarters: a clinician decides the review workbook; the ingestion team re-ingests some failures'
-    if ($q1.ReviewPath) {
-        $review = Join-Path $Path 'review-decided.csv'
-        $decided = foreach ($row in (Import-Csv (Join-Path $q1.RunFolder '03-classified-studies.csv') | Where-Object Decision -eq Review | Sort-Object StudyDescription -Unique)) {
-            [pscustomobject]@{ Description = $row.StudyDescription; Decision = 'Include'; Note = 'demo: clinician included it' }
-        }
-        $decided | Export-Csv -LiteralPath $review -NoTypeInformation -Encoding utf8
-        $added = @(Update-StudyRule -Path (Join-Path $data 'study-descriptions.xlsx') -ReviewPath $review -DecidedBy 'Dr Demo' -DecidedOn $demo.AsOf.AddDays(30))
-        "{0} descriptions added to the include list" -f $added.Count
-    }
+    Approve-DemoReview $q1
     $open = @(Get-IngestFailure -LedgerPath (Join-Path $data 'failure-ledger.csv') -Status Open)
     $reingested = $open | Where-Object { $_.StudyDate -and $_.StudyInstanceUid } | Select-Object -First ([math]::Ceiling($open.Count / 3))
     foreach ($f in $reingested) { Add-DemoSession ([pscustomobject]@{ Subject = $f.Subject; StudyDate = $f.StudyDate; AccessionNumber = $f.AccessionNumber; StudyInstanceUid = $f.StudyInstanceUid }) 'CT' }
@@ -137,8 +148,85 @@ try {
         $q2 = Invoke-HandiPacsUpdate -ConfigPath $config -Resume $q2.RunFolder -FailurePath $returned2 -WarningAction SilentlyContinue
         Show-Run $q2
     }
+    $script:q1 = $q1; $script:q2 = $q2
+}
+
+function Invoke-DqrQuarters {
+    Step 'Starting the XNAT double: project RT-HaND with the exported sessions, its query-retrieve plugin on the PACS'
+    $sessions = @(ConvertTo-XnatSeedSession)
+    # Automatic DQR with a one-second retry wait: imports move on their own while the run waits, and a failing
+    # study's retries take seconds, not XNAT's 300 s.
+    $script:xnat = Start-XnatDouble -Seed @{
+        options   = @{ dqrAutomatic = $true; dqrStepIntervalMilliseconds = 100; dqrRetryDelaySeconds = 1; dqrMaxAttempts = 2 }
+        users     = @(@{ username = 'handi'; password = 'demo'; roles = @('Administrator', 'Dqr') })
+        projects  = @(@{ id = 'RT-HaND'; dqrEnabled = $true })
+        sessions  = $sessions
+        pacs      = @(@{ id = 1; aeTitle = 'QRSCP'; host = '127.0.0.1'; port = $pacs.Port; callingAeTitle = 'XNAT'; defaultQueryRetrievePacs = $true })
+        receivers = @(@{ aeTitle = 'XNAT'; port = 8104; enabled = $true; customProcessing = $true })
+    }
+    "XNAT at {0}: {1} sessions in RT-HaND" -f $xnat.BaseUri, $sessions.Count
+    $credential = [pscredential]::new('handi', (ConvertTo-SecureString 'demo' -AsPlainText -Force))
+    $config = Write-Config $pacs.Port $xnat.BaseUri
+    "configuration: $config"
+
+    Step 'Quarter 1: Invoke-HandiPacsUpdate (DQR; the double fails a quarter of the imports)'
+    Invoke-XnatDoubleControl $xnat PUT dqr/faults @{ failFraction = 0.25; failureMessage = 'C-MOVE failed: the PACS could not send the study' } | Out-Null
+    $script:q1 = Invoke-HandiPacsUpdate -ConfigPath $config -Credential $credential -AsOf $demo.AsOf -WarningAction SilentlyContinue
+    Invoke-XnatDoubleControl $xnat DELETE faults | Out-Null
+    Show-Run $q1
+
+    Step 'Between quarters: a clinician decides the review workbook; the XNAT admin re-imports half of the failures'
+    Approve-DemoReview $q1
+    $open = @(Get-IngestFailure -LedgerPath (Join-Path $data 'failure-ledger.csv') -Status Open)
+    $reimported = @($open | Select-Object -First ([math]::Ceiling($open.Count / 2)))
+    foreach ($f in $reimported) {
+        Invoke-XnatDoubleControl $xnat POST archive @{ pacsId = 1; project = 'RT-HaND'; studyInstanceUid = $f.StudyInstanceUid; subjectLabel = $f.Subject; label = $f.AccessionNumber } | Out-Null
+    }
+    "{0} of {1} open failures re-imported into XNAT" -f $reimported.Count, $open.Count
+
+    Step 'Quarter 2: Invoke-HandiPacsUpdate (DQR)'
+    $script:q2 = Invoke-HandiPacsUpdate -ConfigPath $config -Credential $credential -AsOf $demo.AsOf.AddDays(91) -WarningAction SilentlyContinue
+    Show-Run $q2
+}
+
+# XNAT's project as the exports describe it, as the double's seed: one session per valid export row. The
+# exports' deliberate edge cases (no subject, an unreadable date, a row exported twice) are left out: XNAT cannot hold those.
+function ConvertTo-XnatSeedSession {
+    $xsiTypes = @{ CT = 'xnat:ctSessionData'; MR = 'xnat:mrSessionData'; PET = 'xnat:petSessionData'; CR = 'xnat:crSessionData'
+        DX = 'xnat:dxSessionData'; RF = 'xnat:rfSessionData'; SR = 'xnat:srSessionData'; XA = 'xnat:xaSessionData' }
+    $day = [datetime]::MinValue
+    $seen = [Collections.Generic.HashSet[string]]::new()
+    foreach ($type in $xsiTypes.Keys) {
+        $csv = Join-Path $exports "$type.csv"
+        $header = (Get-Content -LiteralPath $csv -TotalCount 1) -split ','
+        foreach ($row in Import-Csv -LiteralPath $csv -Header 'Subject', 'Date', 'Id', 'Fourth', 'Fifth' | Select-Object -Skip 1) {
+            if (-not $row.Subject -or -not [datetime]::TryParseExact($row.Date, 'yyyy-MM-dd', [cultureinfo]::InvariantCulture, 'None', [ref] $day) -or -not $seen.Add($row.Id)) { continue }
+            $session = @{ project = 'RT-HaND'; id = $row.Id; label = $row.Id; subjectLabel = $row.Subject; xsiType = $xsiTypes[$type]; date = $row.Date }
+            switch ($header[3]) {
+                'UID' { $session.uid = $row.Fourth }
+                'Scanner' { $session.scanner = $row.Fourth }
+                'ID' { $session.label = $row.Fourth }
+            }
+            switch ($header[4]) {
+                'Scans' { $session.scans = @(1..[int]$row.Fifth | ForEach-Object { @{ id = "$_"; type = $type } }) }
+                'Session' { $session.label = $row.Fifth }
+                'Creator' { $session.insertUser = $row.Fifth }
+            }
+            $session
+        }
+    }
+}
+
+$pacs = $null
+$xnat = $null
+try {
+    Step 'Starting the demo PACS (dcmqrscp) with the cohort''s studies'
+    $pacs = Start-DemoPacs -Path (Join-Path $Path 'pacs') -Study (Import-Csv (Join-Path $quarter 'pacs-studies.csv'))
+    "{0} studies on QRSCP@127.0.0.1:{1}" -f $demo.PacsStudies, $pacs.Port
+    if ($IngestionMode -eq 'Dqr') { Invoke-DqrQuarters } else { Invoke-HandOverQuarters }
 }
 finally {
+    if ($xnat) { Stop-XnatDouble $xnat }
     if ($pacs) { Stop-DemoPacs $pacs }
 }
 
@@ -148,6 +236,7 @@ Step 'Done'
 "Quarter 2 run: $($q2.RunFolder)"
 "Master summary: $($q2.SummaryPath)"
 "EDW drop:      $($q2.PublishedPath)"
+"Ledger:        {0} open failures after quarter 1; quarter 2 resolved {1}, {2} still open" -f $q1.LedgerOpen, $q2.LedgerResolved, $q2.LedgerOpen
 $report = if ($q2.ReportPath) { $q2.ReportPath } else { Join-Path $q2.RunFolder 'result.json' }
 "Report:        $report"
 "Demo time:     {0:0.0} s" -f $clock.Elapsed.TotalSeconds

@@ -45,3 +45,45 @@ Describe 'New-HandiDemoData' {
         $result.SubjectCount | Should -BeGreaterOrEqual 60
     }
 }
+
+# The README's demo command: the whole procedure, two quarters in DQR mode against dcmqrscp and the XNAT double.
+Describe 'examples/Invoke-HandiDemo.ps1' {
+    BeforeAll {
+        $script:demoPath = Join-Path $TestDrive 'demo'
+        $script:demoOutput = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot '../../examples/Invoke-HandiDemo.ps1') -Path $demoPath -Subjects 120 2>&1
+        $script:demoExit = $LASTEXITCODE
+        $script:runs = @(Get-ChildItem (Join-Path $demoPath 'site/runs') -Directory -Filter 'run-*' | Sort-Object Name |
+            ForEach-Object { Get-Content -Raw (Join-Path $_.FullName 'result.json') | ConvertFrom-Json })
+    }
+    It 'runs two DQR quarters to the end and prints the report''s path' {
+        $demoExit | Should -Be 0 -Because ($demoOutput -join "`n")
+        $runs.Count | Should -Be 2
+        $runs.Mode | Should -Be @('Dqr', 'Dqr')
+        $report = ($demoOutput | Where-Object { "$_" -like 'Report:*' } | Select-Object -Last 1) -replace '^Report:\s*', ''
+        $report | Should -Be $runs[1].ReportPath
+        $report | Should -Exist
+        Get-Content -Raw $report | Should -Match '<svg'
+    }
+    It 'records quarter 1''s failed imports in the ledger, and quarter 2 resolves the ones re-imported in XNAT' {
+        $runs[0].Failed | Should -BeGreaterThan 0
+        $runs[0].Imported | Should -BeGreaterThan 0
+        ($runs[0].Imported + $runs[0].Failed) | Should -Be $runs[0].Planned
+        $ledger = @(Get-IngestFailure -LedgerPath (Join-Path $demoPath 'site/data/failure-ledger.csv'))
+        $ledger.Count | Should -Be $runs[0].Failed
+        $runs[1].LedgerResolved | Should -BeGreaterThan 0
+        @($ledger | Where-Object Status -eq Resolved).Count | Should -Be $runs[1].LedgerResolved
+        $runs[1].LedgerOpen | Should -Be ($ledger.Count - $runs[1].LedgerResolved)
+    }
+    It 'publishes each quarter''s master summary to the drop folder intact and leaves no server running' {
+        foreach ($run in $runs) {
+            $run.PublishedPath | Should -Exist
+            (Get-FileHash $run.PublishedPath).Hash | Should -Be (Get-FileHash $run.SummaryPath).Hash
+        }
+        # dcmqrscp and the XNAT double were stopped: their ports no longer answer.
+        foreach ($port in ($demoOutput | Select-String 'QRSCP@127\.0\.0\.1:(\d+)|XNAT at http://127\.0\.0\.1:(\d+)').Matches | ForEach-Object { $_.Groups[1].Value + $_.Groups[2].Value }) {
+            $client = [Net.Sockets.TcpClient]::new()
+            try { { $client.Connect('127.0.0.1', [int]$port) } | Should -Throw -Because "port $port should be closed" }
+            finally { $client.Dispose() }
+        }
+    }
+}
