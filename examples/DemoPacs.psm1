@@ -1,7 +1,7 @@
 <#
-    A small real PACS for the demo and the Pester suites: dcmtk's dcmqrscp on 127.0.0.1 and a free port,
-    loaded with studies written as DICOM files (Secondary Capture, one tiny 8x8 image per series).
-    Needs the Debian package dcmtk (dcmqrscp, dump2dcm, storescu, echoscu).
+    A small real PACS for the demo and the Pester suites: dcmtk's dcmqrscp (or Orthanc, optionally capped) on
+    127.0.0.1 and a free port, loaded with studies written as DICOM files (Secondary Capture, one tiny 8x8 image
+    per series). Needs the Debian package dcmtk (dcmqrscp, dump2dcm, storescu, echoscu); Orthanc needs orthanc.
 #>
 Set-StrictMode -Version 3.0
 
@@ -172,6 +172,84 @@ function Stop-DemoPacs {
     }
 }
 
+function Start-DemoOrthanc {
+    <#
+    .SYNOPSIS
+        Starts Orthanc (/usr/sbin/Orthanc) on 127.0.0.1 with free DICOM and HTTP ports, loaded with the given studies.
+    .DESCRIPTION
+        The PowerShell counterpart of tests/HandiImaging.TestPeers' OrthancPeer: loopback only, no plugins, its own
+        storage under Path. Callers not in CallingAeTitle are aborted (Orthanc's DicomModalities). With
+        LimitFindResults set, Orthanc stops each C-FIND answer after that many matches (status 0xFE00), as a capped
+        PACS does, so a client must split its query to get everything.
+    .PARAMETER Study
+        Objects as for Start-DemoPacs.
+    .PARAMETER LimitFindResults
+        Orthanc's C-FIND cap (0 = none).
+    .OUTPUTS
+        An object with HostName, Port, HttpPort, AeTitle, Path and Process; stop it with Stop-DemoOrthanc.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Path,
+        [object[]] $Study = @(),
+        [string] $AeTitle = 'ORTHANC',
+        [string[]] $CallingAeTitle = @('HANDI'),
+        [int] $LimitFindResults = 0
+    )
+    Assert-Dcmtk
+    if (-not (Test-Path -LiteralPath '/usr/sbin/Orthanc')) { throw 'The demo Orthanc needs /usr/sbin/Orthanc. On Debian: apt-get install -y orthanc' }
+    $env:TCP_NODELAY = '1'
+    $root = New-Item -ItemType Directory -Path $Path -Force
+    $incoming = New-Item -ItemType Directory -Path (Join-Path $root 'incoming') -Force
+    $port = Get-FreeTcpPort
+    $httpPort = Get-FreeTcpPort
+    $modalities = [ordered]@{}
+    foreach ($ae in $CallingAeTitle) { $modalities[$ae.ToLowerInvariant()] = @($ae, '127.0.0.1', 104) }
+    $config = [ordered]@{
+        Name = 'HandiImagingDemo'; StorageDirectory = (Join-Path $root.FullName 'storage'); IndexDirectory = (Join-Path $root.FullName 'index')
+        Plugins = @(); HttpPort = $httpPort; DicomPort = $port; DicomAet = $AeTitle; RemoteAccessAllowed = $false; AuthenticationEnabled = $false
+        DicomCheckCalledAet = $true; DicomModalities = $modalities; LimitFindResults = $LimitFindResults; StorageCompression = $false; SaveJobs = $false
+    }
+    $configFile = Join-Path $root 'orthanc.json'
+    Set-Content -LiteralPath $configFile -Value ($config | ConvertTo-Json -Depth 5) -Encoding utf8NoBOM
+    $process = Start-Process -FilePath '/usr/sbin/Orthanc' -ArgumentList @($configFile) -PassThru `
+        -RedirectStandardOutput (Join-Path $root 'orthanc.out') -RedirectStandardError (Join-Path $root 'orthanc.err')
+    $orthanc = [pscustomobject]@{ HostName = '127.0.0.1'; Port = $port; HttpPort = $httpPort; AeTitle = $AeTitle; Path = $root.FullName; Process = $process }
+    try {
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while ($true) {
+            & echoscu -aec $AeTitle -aet $CallingAeTitle[0] 127.0.0.1 $port 2>&1 | Out-Null
+            if ($LASTEXITCODE -eq 0) { break }
+            if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "Orthanc did not start on port $port (see $root)" }
+            Start-Sleep -Milliseconds 100
+        }
+        $files = foreach ($s in $Study) {
+            $series = if ($s.PSObject.Properties['SeriesCount'] -and $s.SeriesCount) { [int]$s.SeriesCount } else { 1 }
+            foreach ($n in 1..$series) {
+                $file = Join-Path $incoming "$($s.StudyInstanceUid).$n.dcm"
+                Write-DemoDicomFile -Study $s -Series $n -Path $file -WorkPath $incoming
+                $file
+            }
+        }
+        if ($files) { Invoke-Dcmtk storescu (@('-aec', $AeTitle, '-aet', $CallingAeTitle[0], '127.0.0.1', "$port") + @($files)) }
+    }
+    catch {
+        Stop-DemoOrthanc $orthanc
+        throw
+    }
+    $orthanc
+}
+
+function Stop-DemoOrthanc {
+    <# Stops an Orthanc started by Start-DemoOrthanc and waits for it to exit (its storage is scratch: no clean shut-down needed). #>
+    param([Parameter(Mandatory, ValueFromPipeline)] $Orthanc)
+    process {
+        if ($Orthanc.Process -and -not $Orthanc.Process.HasExited) {
+            $Orthanc.Process.Kill()
+            $Orthanc.Process.WaitForExit(10000) | Out-Null
+        }
+    }
+}
+
 function Start-DemoReceiver {
     <#
     .SYNOPSIS
@@ -212,4 +290,4 @@ function Stop-DemoReceiver {
     }
 }
 
-Export-ModuleMember -Function Start-DemoPacs, Stop-DemoPacs, Start-DemoReceiver, Stop-DemoReceiver, Get-FreeTcpPort
+Export-ModuleMember -Function Start-DemoPacs, Stop-DemoPacs, Start-DemoOrthanc, Stop-DemoOrthanc, Start-DemoReceiver, Stop-DemoReceiver, Get-FreeTcpPort

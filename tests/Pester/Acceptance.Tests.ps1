@@ -1,5 +1,6 @@
 # The whole quarterly procedure through Invoke-HandiPacsUpdate, two quarters and fault runs, against a real
-# dcmqrscp (the PACS), dcmtk's storescp (XNAT's DICOM receiver, C-MOVE mode) and the XNAT double (DQR mode).
+# dcmqrscp (the PACS), dcmtk's storescp (XNAT's DICOM receiver, C-MOVE mode), the XNAT double (DQR mode) and a
+# capped Orthanc (a PACS that stops C-FIND answers after a few matches; hand-over mode).
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../HandiImaging.psd1') -Force
     Import-Module (Join-Path $PSScriptRoot '../../examples/DemoPacs.psm1') -Force
@@ -444,5 +445,92 @@ Describe 'Invoke-HandiPacsUpdate: XNAT''s query-retrieve plugin (DQR), against t
         ($again.Imported + $again.Failed) | Should -Be 13
         (Get-Cohort $x)['N1'].Status | Should -Be Existing
         (Get-RequestCounts $x).Values | Where-Object { $_ -ne 1 } | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Invoke-HandiPacsUpdate: a capped Orthanc (hand-over mode)' -Tag Acceptance {
+    BeforeAll {
+        # Orthanc stops every C-FIND answer after 5 matches (0xFE00): each patient holds more studies than that, so
+        # the query step completes its answers by splitting date ranges. O3 has 7 studies on one day, which no split can fit.
+        $script:cap = 5
+        $script:capped = [System.Collections.Generic.List[object]]::new()
+        function O($PatientId, $Date, $Description = 'CT Neck', $Modality = 'CT') { $i = $capped.Count + 1; $capped.Add((S $PatientId $Date "OA$i" $Description $Modality "78.$i")) }
+        foreach ($d in 20120301, 20140510, 20160720, 20180105, 20190909, 20210214, 20220630, 20230303, 20231111, 20240202, 20240606, 20240909) { O O1 $d }
+        O O1 20170808 'XR Chest' DX                       # excluded: found but neither imported nor handed over
+        O O1 20241201                                     # quarter 2
+        foreach ($d in 20240501, 20240601) { O O2 $d }    # before O2's window in quarter 1
+        foreach ($d in 20240620, 20240701, 20240715, 20240801, 20240815, 20240901, 20240920) { O O2 $d }
+        foreach ($d in 20241105, 20241212) { O O2 $d }    # quarter 2
+        foreach ($i in 1..7) { O O3 20240815 }            # an over-full day
+        O O3 20240910
+        $script:orthanc = Start-DemoOrthanc -Path (Join-Path $work 'orthanc') -Study $capped -LimitFindResults $cap
+        $script:o = New-Site 'orthanc-site' $orthanc.Port -Mode HandOver
+        Set-Content -LiteralPath $o.Cohort -Value @('HospitalId,NhsNumber,Status,LastQueried,ReferenceDate,Note', 'O1,,New,,,', 'O2,,Existing,2024-07-01,,', 'O3,,Existing,2024-07-01,,')
+        (Get-Content $o.Config -Raw) -replace "CalledAeTitle = 'QRSCP'", "CalledAeTitle = 'ORTHANC'; MaxResultsPerQuery = $cap" | Set-Content -LiteralPath $o.Config
+        function Expected([string] $PatientId, [string] $From, [string] $To) {
+            @($capped | Where-Object { $_.PatientId -eq $PatientId -and $_.StudyDate -ge $From -and $_.StudyDate -le $To } | ForEach-Object StudyInstanceUid | Sort-Object)
+        }
+        function Found($Run, [string] $PatientId) {
+            @(Import-Csv (Join-Path $Run.RunFolder '02-pacs-studies.csv') | Where-Object PatientId -eq $PatientId | ForEach-Object StudyInstanceUid | Sort-Object)
+        }
+        function Complete-HandOver($Run) {
+            $text = Join-Path $o.Root "failures-$($Run.RunId).txt"
+            Set-Content -LiteralPath $text -Value ''
+            Invoke-HandiPacsUpdate -ConfigPath $o.Config -Resume $Run.RunFolder -FailurePath $text -WarningAction SilentlyContinue
+        }
+        $script:q1Waiting = Invoke-HandiPacsUpdate -ConfigPath $o.Config -AsOf $q1 -WarningVariable q1Warned -WarningAction SilentlyContinue
+        $script:q1Warnings = @($q1Warned)
+        $script:q1Done = Complete-HandOver $q1Waiting
+    }
+    AfterAll {
+        if ($orthanc) { Stop-DemoOrthanc $orthanc }
+    }
+
+    It 'quarter 1: every study of every patient is found despite the cap (New all-time, Existing from the watermark less the overlap)' {
+        $q1Waiting.Status | Should -Be AwaitingHandOver
+        Found $q1Waiting O1 | Should -Be (Expected O1 19000101 20241004)
+        Found $q1Waiting O2 | Should -Be (Expected O2 20240617 20241004)
+        (Found $q1Waiting O1).Count | Should -BeGreaterThan $cap
+        (Found $q1Waiting O2).Count | Should -BeGreaterThan $cap
+        $q1Waiting.Studies | Should -Be (13 + 7 + $cap + 1)
+        $log = Get-Content (Join-Path $q1Waiting.RunFolder 'log.jsonl') | ConvertFrom-Json
+        ($log | Where-Object { $_.step -eq 'Query' -and $_.event -eq 'done' }).counts.Studies | Should -Be $q1Waiting.Studies
+    }
+    It 'quarter 1: a day holding more studies than the cap is reported as a warning, naming the patient, in the log, the report and the result' {
+        Found $q1Waiting O3 | Should -HaveCount ($cap + 1)        # the cap's worth from the over-full day, and the other study
+        (Found $q1Waiting O3) | Should -Contain ($capped | Where-Object { $_.PatientId -eq 'O3' -and $_.StudyDate -eq 20240910 }).StudyInstanceUid
+        $log = Get-Content (Join-Path $q1Waiting.RunFolder 'log.jsonl') | ConvertFrom-Json
+        $warnings = @($log | Where-Object { $_.step -eq 'Query' -and $_.event -eq 'warning' } | ForEach-Object message)
+        $warnings | Should -HaveCount 1
+        $warnings[0] | Should -Match '^O3: .*20240815.*may still be truncated.*cannot be split further'
+        Get-Content $q1Done.ReportPath -Raw | Should -Match 'O3: [^<]*cannot be split further'
+        $q1Waiting.Problems -join ' ' | Should -Match '1 patient.*may be incomplete'
+        ($q1Warnings -join ' ') | Should -Match '1 patient.*may be incomplete'
+        $q1Waiting.ExitCode | Should -Be 2
+        $q1Done.ExitCode | Should -Be 2
+    }
+    It 'quarter 1: hands over exactly the included studies found, and records the patients' {
+        $list = Import-Csv $q1Waiting.HandOverPath
+        $included = @(Import-Csv (Join-Path $q1Waiting.RunFolder '02-pacs-studies.csv') | Where-Object StudyDescription -eq 'CT Neck' | ForEach-Object StudyInstanceUid | Sort-Object)
+        @($list.StudyInstanceUid | Sort-Object) | Should -Be $included
+        @($list).Count | Should -Be ($q1Waiting.Studies - 1)
+        $q1Done.Imported | Should -Be @($list).Count
+        $q1Done.Failed | Should -Be 0
+        $cohort = Get-Cohort $o
+        $cohort['O1'].Status | Should -Be Existing
+        $cohort['O1'].LastQueried | Should -Be '2024-10-04'
+        $cohort['O2'].LastQueried | Should -Be '2024-10-04'
+    }
+    It 'quarter 2: from the watermarks, finds the new studies and the overlap, hands over only the new ones, none twice' {
+        $waiting = Invoke-HandiPacsUpdate -ConfigPath $o.Config -AsOf $q2 -WarningAction SilentlyContinue
+        Found $waiting O1 | Should -Be (Expected O1 20240920 20250106)
+        Found $waiting O2 | Should -Be (Expected O2 20240920 20250106)
+        $new = @(@(Expected O1 20241005 20250106) + @(Expected O2 20241005 20250106) | Sort-Object)
+        @((Import-Csv $waiting.HandOverPath).StudyInstanceUid | Sort-Object) | Should -Be $new
+        $waiting.AlreadyImported | Should -Be ((Expected O1 20240920 20241004).Count + (Expected O2 20240920 20241004).Count)
+        $done = Complete-HandOver $waiting
+        $done.Imported | Should -Be $new.Count
+        (Get-RequestCounts $o).Values | Where-Object { $_ -ne 1 } | Should -BeNullOrEmpty
+        (Get-Cohort $o)['O1'].LastQueried | Should -Be '2025-01-06'
     }
 }

@@ -142,6 +142,7 @@ namespace HandiImaging.Core.Runbook
                 _asOf = (_request.WhatIf ? null : _folder.StartedAsOf()) ?? _request.AsOf.Date;
                 _result = new HandiRunResult { RunId = _folder.Id, RunFolder = _folder.Path, Mode = _config.Mode, AsOf = _asOf };
                 var done = _folder.CompletedSteps();
+                var doneWarnings = _folder.CompletedStepWarnings();
                 _folder.Log("Run", done.Count == 0 ? "start" : "resume", new Dictionary<string, object?>
                 {
                     ["mode"] = _config.Mode.ToString(), ["asOf"] = DateValue.ToIso(_asOf), ["whatIf"] = _request.WhatIf, ["stepsDone"] = done.Count,
@@ -157,6 +158,7 @@ namespace HandiImaging.Core.Runbook
                     if (done.TryGetValue(step, out var record))
                     {
                         summary.State = "Resumed";
+                        if (doneWarnings.TryGetValue(step, out var warnings)) summary.Warnings.AddRange(warnings);
                         RestoreCounts(summary, record);
                         continue;
                     }
@@ -347,7 +349,9 @@ namespace HandiImaging.Core.Runbook
             WriteCsv(NotQueriedFile, new[] { "PatientId", "Error" }, sink.Failed.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => new[] { f.Key, f.Value }));
             foreach (var w in sink.Warnings.Take(100)) s.Warnings.Add(w);
             if (sink.Failed.Count > 0) Problem($"{sink.Failed.Count} patients could not be queried; they keep their watermark and are queried again next run.");
+            if (sink.WarnedPatients.Count > 0) QueryWarningProblem(sink.WarnedPatients.Count);
             s.Counts["Queried"] = patients.Count - sink.Failed.Count;
+            s.Counts["PatientsWithWarnings"] = sink.WarnedPatients.Count;
             s.Counts["NotQueried"] = sink.Failed.Count;
             s.Counts["Studies"] = studies.Count;
             s.Counts["RetriedFaults"] = sink.Notices;
@@ -836,6 +840,8 @@ namespace HandiImaging.Core.Runbook
             // Problems are facts about the run's files, so a resumed run reports them again.
             if (s.Name == "Query" && s.Counts.TryGetValue("NotQueried", out var nq) && nq > 0)
                 Problem($"{nq} patients could not be queried; they keep their watermark and are queried again next run.");
+            if (s.Name == "Query" && s.Counts.TryGetValue("PatientsWithWarnings", out var warned) && warned > 0)
+                QueryWarningProblem(warned);
             if (s.Name == "Select" && s.Counts.TryGetValue("ReviewDescriptions", out var rd) && rd > 0)
                 Problem($"{rd} study descriptions are on neither list: a clinician should decide them in {ReviewFile}, then Update-StudyRule.");
             if (s.Name == "Ingest" && s.Counts.TryGetValue("NotSent", out var ns) && ns > 0)
@@ -878,6 +884,12 @@ namespace HandiImaging.Core.Runbook
         {
             ["state"] = s.State, ["seconds"] = s.Seconds, ["counts"] = s.Counts, ["warnings"] = s.Warnings.Count,
         };
+
+        // A PACS answer that may be truncated (a day holding more studies than the PACS's cap) only shows as a warning
+        // of the step; raised as a problem so that the run exits 2 and the admin sees it, not just the log.
+        private void QueryWarningProblem(long patients) =>
+            Problem($"The PACS answers for {patients} patient{(patients == 1 ? "" : "s")} came with warnings (see the Query step's warnings in {RunFolder.LogFile} " +
+                    "and the report): their studies may be incomplete, e.g. where one day holds more studies than the PACS returns per query.");
 
         private void Problem(string text)
         {
@@ -982,7 +994,14 @@ namespace HandiImaging.Core.Runbook
             public ConcurrentQueue<string> Warnings { get; } = new ConcurrentQueue<string>();
 
             public void OnStudy(StudyQuery query, PacsStudy study) => Studies.Add(study);
-            public void OnWarning(StudyQuery query, string message) => Warnings.Enqueue($"{query.PatientId}: {message}");
+            /// <summary>Patients whose answers came with a warning (possibly truncated, foreign studies, ...).</summary>
+            public ConcurrentDictionary<string, bool> WarnedPatients { get; } = new ConcurrentDictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
+
+            public void OnWarning(StudyQuery query, string message)
+            {
+                WarnedPatients[query.PatientId ?? ""] = true;
+                Warnings.Enqueue($"{query.PatientId}: {message}");
+            }
             /// <summary>Transient faults retried (and changes of parallelism), counted for the log.</summary>
             public int Notices => _notices;
             private int _notices;

@@ -135,6 +135,33 @@ namespace HandiImaging.Core.Runbook
             return done;
         }
 
+        /// <summary>
+        /// The warnings each completed step logged in its last attempt (between its last <c>start</c> and <c>done</c>
+        /// lines), so that a resumed run reports them again.
+        /// </summary>
+        public Dictionary<string, List<string>> CompletedStepWarnings()
+        {
+            var done = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            var current = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            var file = File(LogFile);
+            if (!System.IO.File.Exists(file)) return done;
+            foreach (var line in System.IO.File.ReadAllLines(file))
+            {
+                JObject record;
+                try { record = ParseLine(line); }
+                catch (JsonReaderException) { continue; }
+                if (!(record["step"] is JToken stepToken)) continue;
+                var step = (string)stepToken!;
+                switch ((string?)record["event"])
+                {
+                    case "start": current[step] = new List<string>(); break;
+                    case "warning" when current.TryGetValue(step, out var list): list.Add((string?)record["message"] ?? ""); break;
+                    case "done": done[step] = current.TryGetValue(step, out var warnings) ? warnings : new List<string>(); break;
+                }
+            }
+            return done;
+        }
+
         /// <summary>Parses one log line with its strings as written (Json.NET would otherwise turn timestamps into dates).</summary>
         public static JObject ParseLine(string line)
         {

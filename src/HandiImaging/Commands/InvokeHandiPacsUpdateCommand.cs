@@ -21,8 +21,8 @@ namespace HandiImaging.Commands
     /// <para>Each run writes a folder under the configured RunRoot (run-yyyyMMdd-HHmmss): the config used, every step's
     /// output, the review workbook, import plan and results, ledger snapshot, session CSVs, master summary, log.jsonl
     /// (step, counts, durations, warnings) and result.json. The result's ExitCode is for Task Scheduler: 0 success,
-    /// 1 failed, 2 completed with problems (patients not queried, review items, studies not sent, no exports), 3 another
-    /// run holds the lock.</para>
+    /// 1 failed, 2 completed with problems (patients not queried, PACS answers with warnings, review items, studies not
+    /// sent, no exports), 3 another run holds the lock.</para>
     /// <para>A run that dies is resumed by the next run (or -Resume): finished steps are not repeated, the ledger and
     /// cohort are each written once, and every import request is journalled first so no study is requested twice.
     /// In HandOver mode the run stops after writing the hand-over list (status AwaitingHandOver); give the ingestion

@@ -28,6 +28,23 @@ public sealed class RunFolderTests : IDisposable
     }
 
     [Fact]
+    public void A_completed_step_keeps_the_warnings_of_its_last_attempt_only()
+    {
+        var folder = RunFolder.Create(_root, new DateTime(2025, 1, 6, 2, 0, 0));
+        void Warn(string step, string message) => folder.Log(step, "warning", new System.Collections.Generic.Dictionary<string, object?> { ["message"] = message });
+        folder.Log("Query", "start");
+        Warn("Query", "P1: first attempt");   // the run crashed before Query's done line
+        folder.Log("Query", "start");
+        Warn("Query", "P1: may still be truncated");
+        folder.Log("Query", "done");
+        folder.Log("Select", "start");
+        Warn("Select", "not finished");
+        var warnings = folder.CompletedStepWarnings();
+        Assert.Equal(new[] { "Query" }, warnings.Keys);
+        Assert.Equal(new[] { "P1: may still be truncated" }, warnings["Query"]);
+    }
+
+    [Fact]
     public void Import_history_settles_a_study_once_it_has_an_outcome()
     {
         Directory.CreateDirectory(_root);
