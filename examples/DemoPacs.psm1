@@ -118,29 +118,33 @@ AETable END
     $process = Start-Process -FilePath (Get-Command dcmqrscp -CommandType Application | Select-Object -First 1).Source -ArgumentList @('-c', $configFile) `
         -PassThru -RedirectStandardOutput (Join-Path $root 'dcmqrscp.out') -RedirectStandardError (Join-Path $root 'dcmqrscp.err')
     $pacs = [pscustomobject]@{ HostName = '127.0.0.1'; Port = $port; AeTitle = $AeTitle; Path = $root.FullName; Process = $process }
-    try {
-        $deadline = [DateTime]::UtcNow.AddSeconds(15)
-        while ($true) {
-            & echoscu -aec $AeTitle -aet $CallingAeTitle[0] 127.0.0.1 $port 2>&1 | Out-Null
-            if ($LASTEXITCODE -eq 0) { break }
-            if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "dcmqrscp did not start on port $port (see $root)" }
-            Start-Sleep -Milliseconds 100
-        }
-        $files = foreach ($s in $Study) {
-            $series = if ($s.PSObject.Properties['SeriesCount'] -and $s.SeriesCount) { [int]$s.SeriesCount } else { 1 }
-            foreach ($n in 1..$series) {
-                $file = Join-Path $incoming "$($s.StudyInstanceUid).$n.dcm"
-                Write-DemoDicomFile -Study $s -Series $n -Path $file -WorkPath $incoming
-                $file
-            }
-        }
-        if ($files) { Invoke-Dcmtk storescu (@('-aec', $AeTitle, '-aet', $CallingAeTitle[0], '127.0.0.1', "$port") + @($files)) }
-    }
+    try { Initialize-DemoPeer -Name dcmqrscp -Process $process -AeTitle $AeTitle -Port $port -CallingAeTitle $CallingAeTitle[0] -Study $Study -Incoming $incoming -TimeoutSeconds 15 }
     catch {
         Stop-DemoPacs $pacs
         throw
     }
     $pacs
+}
+
+function Initialize-DemoPeer {
+    # Waits until a just-started peer answers C-ECHO, then stores the studies into it (one file per series).
+    param([string] $Name, $Process, [string] $AeTitle, [int] $Port, [string] $CallingAeTitle, $Study, [string] $Incoming, [int] $TimeoutSeconds)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ($true) {
+        & echoscu -aec $AeTitle -aet $CallingAeTitle 127.0.0.1 $Port 2>&1 | Out-Null
+        if ($LASTEXITCODE -eq 0) { break }
+        if ($Process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "$Name did not start on port $Port (see $(Split-Path $Incoming))" }
+        Start-Sleep -Milliseconds 100
+    }
+    $files = foreach ($s in $Study) {
+        $series = if ($s.PSObject.Properties['SeriesCount'] -and $s.SeriesCount) { [int]$s.SeriesCount } else { 1 }
+        foreach ($n in 1..$series) {
+            $file = Join-Path $Incoming "$($s.StudyInstanceUid).$n.dcm"
+            Write-DemoDicomFile -Study $s -Series $n -Path $file -WorkPath $Incoming
+            $file
+        }
+    }
+    if ($files) { Invoke-Dcmtk storescu (@('-aec', $AeTitle, '-aet', $CallingAeTitle, '127.0.0.1', "$Port") + @($files)) }
 }
 
 function Get-ChildProcessId([int] $ParentId) {
@@ -214,24 +218,7 @@ function Start-DemoOrthanc {
     $process = Start-Process -FilePath '/usr/sbin/Orthanc' -ArgumentList @($configFile) -PassThru `
         -RedirectStandardOutput (Join-Path $root 'orthanc.out') -RedirectStandardError (Join-Path $root 'orthanc.err')
     $orthanc = [pscustomobject]@{ HostName = '127.0.0.1'; Port = $port; HttpPort = $httpPort; AeTitle = $AeTitle; Path = $root.FullName; Process = $process }
-    try {
-        $deadline = [DateTime]::UtcNow.AddSeconds(30)
-        while ($true) {
-            & echoscu -aec $AeTitle -aet $CallingAeTitle[0] 127.0.0.1 $port 2>&1 | Out-Null
-            if ($LASTEXITCODE -eq 0) { break }
-            if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "Orthanc did not start on port $port (see $root)" }
-            Start-Sleep -Milliseconds 100
-        }
-        $files = foreach ($s in $Study) {
-            $series = if ($s.PSObject.Properties['SeriesCount'] -and $s.SeriesCount) { [int]$s.SeriesCount } else { 1 }
-            foreach ($n in 1..$series) {
-                $file = Join-Path $incoming "$($s.StudyInstanceUid).$n.dcm"
-                Write-DemoDicomFile -Study $s -Series $n -Path $file -WorkPath $incoming
-                $file
-            }
-        }
-        if ($files) { Invoke-Dcmtk storescu (@('-aec', $AeTitle, '-aet', $CallingAeTitle[0], '127.0.0.1', "$port") + @($files)) }
-    }
+    try { Initialize-DemoPeer -Name Orthanc -Process $process -AeTitle $AeTitle -Port $port -CallingAeTitle $CallingAeTitle[0] -Study $Study -Incoming $incoming -TimeoutSeconds 30 }
     catch {
         Stop-DemoOrthanc $orthanc
         throw
